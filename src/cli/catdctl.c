@@ -1,0 +1,1044 @@
+/* catdctl.c - command-line front end to the station engine (DESIGN §8)
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <gio/gunixinputstream.h>
+#include <gio/gunixoutputstream.h>
+#include <json-glib/json-glib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "catd-audit.h"
+#include "catd-catalog.h"
+#include "catd-errors.h"
+#include "catd-station.h"
+
+/* catdctl is deliberately thin: it parses arguments, authenticates the
+ * acting user, calls one libcatd function and prints the answer. Exit codes
+ * and the one-line "error: " message are the contract of DESIGN §8:
+ * 0 ok, 2 invalid input, 3 refused by state or rule, 4 device, I/O or
+ * network failure, 5 integrity failure. */
+
+#define EXIT_INVALID 2
+
+typedef struct
+{
+  const char *name;
+  gboolean    has_arg;
+} OptSpec;
+
+typedef struct
+{
+  /* global */
+  char        *data_dir;
+  char        *login;
+  gboolean     json;
+  /* the command */
+  char        *command;
+  GPtrArray   *positional;   /* char* */
+  GHashTable  *options;      /* name -> GPtrArray of char* (flags hold "") */
+  GPtrArray   *rest;         /* unparsed command words */
+} Args;
+
+static void
+args_clear (Args *args)
+{
+  g_clear_pointer (&args->data_dir, g_free);
+  g_clear_pointer (&args->login, g_free);
+  g_clear_pointer (&args->command, g_free);
+  g_clear_pointer (&args->positional, g_ptr_array_unref);
+  g_clear_pointer (&args->options, g_hash_table_unref);
+  g_clear_pointer (&args->rest, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Args, args_clear)
+
+static int
+fail_with (GError *error)
+{
+  int code = catd_error_classify (error);
+
+  g_printerr ("error: %s\n", error->message);
+  g_error_free (error);
+  return code;
+}
+
+G_GNUC_PRINTF (1, 2) static int
+usage_error (const char *format,
+             ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("error: %s\n", message);
+  return EXIT_INVALID;
+}
+
+static const char *
+opt (Args       *args,
+     const char *name)
+{
+  GPtrArray *values = g_hash_table_lookup (args->options, name);
+
+  return values && values->len ? g_ptr_array_index (values, values->len - 1) : NULL;
+}
+
+static gboolean
+has_opt (Args       *args,
+         const char *name)
+{
+  return g_hash_table_contains (args->options, name);
+}
+
+/* Splits off the global options (which may stand anywhere) and the command
+ * word(s); the rest waits for the command's own spec. */
+static int
+parse_global (int    argc,
+              char **argv,
+              Args  *args)
+{
+  args->rest = g_ptr_array_new_with_free_func (g_free);
+  args->positional = g_ptr_array_new_with_free_func (g_free);
+  args->options = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify)g_ptr_array_unref);
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      char **target = NULL;
+
+      if (g_str_equal (arg, "--json"))
+        {
+          args->json = TRUE;
+          continue;
+        }
+      if (g_str_equal (arg, "--data-dir"))
+        target = &args->data_dir;
+      else if (g_str_equal (arg, "--user"))
+        target = &args->login;
+      if (target != NULL)
+        {
+          if (i + 1 >= argc)
+            return usage_error ("%s needs a value", arg);
+          g_free (*target);
+          *target = g_strdup (argv[++i]);
+          continue;
+        }
+      if (g_str_has_prefix (arg, "--data-dir="))
+        {
+          g_free (args->data_dir);
+          args->data_dir = g_strdup (arg + strlen ("--data-dir="));
+          continue;
+        }
+      if (g_str_has_prefix (arg, "--user="))
+        {
+          g_free (args->login);
+          args->login = g_strdup (arg + strlen ("--user="));
+          continue;
+        }
+      if (args->command == NULL && arg[0] != '-')
+        {
+          args->command = g_strdup (arg);
+          /* Two-word commands. */
+          if ((g_str_equal (arg, "user") || g_str_equal (arg, "audit")) && i + 1 < argc &&
+              argv[i + 1][0] != '-')
+            {
+              g_free (args->command);
+              args->command = g_strdup_printf ("%s %s", arg, argv[++i]);
+            }
+          continue;
+        }
+      g_ptr_array_add (args->rest, g_strdup (arg));
+    }
+  return 0;
+}
+
+static int
+parse_command (Args          *args,
+               const OptSpec *specs,
+               guint          min_positional,
+               guint          max_positional)
+{
+  for (guint i = 0; i < args->rest->len; i++)
+    {
+      const char *arg = g_ptr_array_index (args->rest, i);
+      g_autofree char *name = NULL;
+      const char *value = NULL;
+      const OptSpec *spec = NULL;
+      GPtrArray *values;
+
+      if (!g_str_has_prefix (arg, "--") || g_str_equal (arg, "-"))
+        {
+          g_ptr_array_add (args->positional, g_strdup (arg));
+          continue;
+        }
+      name = g_strdup (arg + 2);
+      if (strchr (name, '='))
+        {
+          *strchr (name, '=') = '\0';
+          value = strchr (arg, '=') + 1;
+        }
+      for (const OptSpec *s = specs; s && s->name; s++)
+        if (g_str_equal (s->name, name))
+          spec = s;
+      if (spec == NULL)
+        return usage_error ("'%s' takes no option --%s (see 'catdctl --help')", args->command,
+                            name);
+      if (spec->has_arg && value == NULL)
+        {
+          if (i + 1 >= args->rest->len)
+            return usage_error ("--%s needs a value", name);
+          value = g_ptr_array_index (args->rest, ++i);
+        }
+      else if (!spec->has_arg && value != NULL)
+        return usage_error ("--%s takes no value", name);
+
+      values = g_hash_table_lookup (args->options, name);
+      if (values == NULL)
+        {
+          values = g_ptr_array_new_with_free_func (g_free);
+          g_hash_table_insert (args->options, g_strdup (name), values);
+        }
+      g_ptr_array_add (values, g_strdup (value ? value : ""));
+    }
+
+  if (args->positional->len < min_positional)
+    return usage_error ("'%s' needs %u argument%s (see 'catdctl --help')", args->command,
+                        min_positional, min_positional == 1 ? "" : "s");
+  if (args->positional->len > max_positional)
+    return usage_error ("'%s' got an unexpected argument '%s'", args->command,
+                        (char *)g_ptr_array_index (args->positional, max_positional));
+  return 0;
+}
+
+static const char *
+positional (Args  *args,
+            guint  index)
+{
+  return g_ptr_array_index (args->positional, index);
+}
+
+static char *
+default_data_dir (void)
+{
+  return g_build_filename (g_get_user_data_dir (), "catd-station", NULL);
+}
+
+static void
+print_json (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, TRUE);
+
+  g_print ("%s\n", text);
+}
+
+/* ---- the acting user --------------------------------------------------------- */
+
+/* Authenticates --user with the PIN in CATD_PIN. Returns NULL with an exit
+ * code in @code when it cannot. With @required FALSE and no --user, returns
+ * NULL and code 0. */
+static CatdUser *
+acting_user (CatdStation *station,
+             Args        *args,
+             gboolean     required,
+             int         *code)
+{
+  GError *error = NULL;
+  const char *pin;
+  CatdUser *user;
+
+  *code = 0;
+  if (args->login == NULL)
+    {
+      if (required)
+        *code = usage_error ("'%s' needs the acting user: --user LOGIN, with the PIN in CATD_PIN",
+                             args->command);
+      return NULL;
+    }
+  pin = g_getenv ("CATD_PIN");
+  if (pin == NULL || *pin == '\0')
+    {
+      *code = usage_error ("set the PIN of %s in the environment variable CATD_PIN", args->login);
+      return NULL;
+    }
+  user = catd_station_authenticate (station, args->login, pin, &error);
+  if (user == NULL)
+    *code = fail_with (error);
+  return user;
+}
+
+static CatdStation *
+open_station (Args *args,
+              int  *code)
+{
+  g_autofree char *dir = args->data_dir ? g_strdup (args->data_dir) : default_data_dir ();
+  GError *error = NULL;
+  CatdStation *station = catd_station_open (dir, &error);
+
+  *code = station ? 0 : fail_with (error);
+  return station;
+}
+
+static JsonNode *
+read_values (const char  *source,
+             GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (g_str_equal (source, "-"))
+    {
+      g_autoptr(GInputStream) in = g_unix_input_stream_new (STDIN_FILENO, FALSE);
+
+      if (!json_parser_load_from_stream (parser, in, NULL, &local_error))
+        goto bad;
+    }
+  else if (!json_parser_load_from_file (parser, source, &local_error))
+    {
+      if (local_error->domain == G_FILE_ERROR)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                       "cannot read values file: %s", local_error->message);
+          return NULL;
+        }
+      goto bad;
+    }
+
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                   "values must be a JSON object of field code to value");
+      return NULL;
+    }
+  return json_node_ref (root);
+
+bad:
+  g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+               "values are not valid JSON: %s", local_error->message);
+  return NULL;
+}
+
+/* ---- commands ---------------------------------------------------------------- */
+
+static gboolean
+url_is_acceptable (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *host;
+
+  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
+    return FALSE;
+  if (g_str_equal (g_uri_get_scheme (uri), "https"))
+    return TRUE;
+  /* Plain HTTP only to this machine (DESIGN §7). */
+  return g_str_equal (g_uri_get_scheme (uri), "http") &&
+         (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
+          g_str_equal (host, "::1"));
+}
+
+static int
+cmd_init (Args *args)
+{
+  static const OptSpec specs[] = {
+    { "station-id", TRUE }, { "catalog", TRUE }, { "central", TRUE }, { "token-file", TRUE },
+    { "ca-file", TRUE }, { NULL }
+  };
+  g_autofree char *dir = NULL;
+  g_autoptr(CatdCatalog) catalog = NULL;
+  g_autoptr(CatdStation) station = NULL;
+  CatdCentralConfig central = { 0 };
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, specs, 0, 0)))
+    return code;
+  if (!opt (args, "station-id") || !opt (args, "catalog"))
+    return usage_error ("init needs --station-id ID and --catalog FILE");
+  if (opt (args, "central") && !url_is_acceptable (opt (args, "central")))
+    return usage_error ("--central must be an https:// URL (plain http:// only to this machine)");
+  for (const char *const *f = (const char *[]) { "token-file", "ca-file", NULL }; *f; f++)
+    if (opt (args, *f) && !g_file_test (opt (args, *f), G_FILE_TEST_IS_REGULAR))
+      return usage_error ("--%s: %s is not a readable file", *f, opt (args, *f));
+
+  if (!(catalog = catd_catalog_new_from_file (opt (args, "catalog"), &error)))
+    return fail_with (error);
+
+  central.central_url = opt (args, "central");
+  central.token_file = opt (args, "token-file");
+  central.ca_file = opt (args, "ca-file");
+  dir = args->data_dir ? g_strdup (args->data_dir) : default_data_dir ();
+  station = catd_station_create (dir, opt (args, "station-id"), catalog, &central, &error);
+  if (station == NULL)
+    return fail_with (error);
+
+  if (args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "station_id");
+      json_builder_add_string_value (builder, catd_station_get_id (station));
+      json_builder_set_member_name (builder, "data_dir");
+      json_builder_add_string_value (builder,
+                                     catd_store_get_data_dir (catd_station_get_store (station)));
+      json_builder_set_member_name (builder, "catalog_sha256");
+      json_builder_add_string_value (builder, catd_catalog_get_sha256 (catalog));
+      json_builder_set_member_name (builder, "actas_esperadas");
+      json_builder_add_int_value (builder, catd_catalog_count_actas (catalog));
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    g_print ("station %s created in %s: %u casillas, %u actas esperadas\n",
+             catd_station_get_id (station),
+             catd_store_get_data_dir (catd_station_get_store (station)),
+             catd_catalog_get_casillas (catalog)->len, catd_catalog_count_actas (catalog));
+  return 0;
+}
+
+static char *
+read_pin_from_stdin (void)
+{
+  char line[128];
+
+  if (fgets (line, sizeof line, stdin) == NULL)
+    return NULL;
+  return g_strstrip (g_strdup (line));
+}
+
+static int
+cmd_user_add (Args *args)
+{
+  static const OptSpec specs[] = { { "role", TRUE }, { "name", TRUE }, { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) actor = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autofree char *pin = NULL;
+  GError *error = NULL;
+  CatdRole role;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, 1)))
+    return code;
+  if (!opt (args, "role") || !catd_role_from_string (opt (args, "role"), &role))
+    return usage_error ("--role must be acopiador, digitalizador, capturista, verificador or "
+                        "coordinador");
+  if (!opt (args, "name"))
+    return usage_error ("user add needs --name NAME");
+  if (!(station = open_station (args, &code)))
+    return code;
+  if (catd_station_has_users (station) && !(actor = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!(pin = read_pin_from_stdin ()))
+    return usage_error ("give the new user's PIN on standard input");
+
+  user = catd_station_add_user (station, actor, positional (args, 0), opt (args, "name"), role,
+                                pin, &error);
+  explicit_bzero (pin, strlen (pin));
+  if (user == NULL)
+    return fail_with (error);
+  if (args->json)
+    g_print ("{\"login\": \"%s\", \"role\": \"%s\"}\n", catd_user_get_login (user),
+             catd_role_to_string (role));
+  else
+    g_print ("user %s (%s) added\n", catd_user_get_login (user), catd_role_to_string (role));
+  return 0;
+}
+
+static void
+print_registration (Args             *args,
+                    CatdRegistration *reg)
+{
+  if (args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "clave_acta");
+      json_builder_add_string_value (builder, reg->clave_acta);
+      json_builder_set_member_name (builder, "clave_casilla");
+      json_builder_add_string_value (builder, reg->clave_casilla);
+      json_builder_set_member_name (builder, "election");
+      json_builder_add_string_value (builder, reg->election);
+      json_builder_set_member_name (builder, "state");
+      json_builder_add_string_value (builder, catd_acta_state_to_string (reg->state));
+      json_builder_set_member_name (builder, "fecha_hora_acopio");
+      json_builder_add_string_value (builder, reg->registered_at);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    g_print ("acta %s (casilla %s, %s) %s at %s\n", reg->clave_acta, reg->clave_casilla,
+             reg->election_nombre, catd_acta_state_to_string (reg->state), reg->registered_at);
+}
+
+static int
+cmd_register (Args *args)
+{
+  static const OptSpec specs[] = {
+    { "tipo-documento", TRUE }, { "traslado", TRUE }, { "fuera-de-catalogo", FALSE },
+    { "election", TRUE }, { NULL }
+  };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(CatdRegistration) reg = NULL;
+  CatdRegisterOptions options = { 0 };
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, 1)))
+    return code;
+  options.tipo_documento = opt (args, "tipo-documento");
+  options.traslado = opt (args, "traslado");
+  options.fuera_de_catalogo = has_opt (args, "fuera-de-catalogo");
+  options.election = opt (args, "election");
+  if (options.fuera_de_catalogo && options.election == NULL)
+    return usage_error ("--fuera-de-catalogo needs --election ID: the election the acta is for");
+  if (!options.fuera_de_catalogo && options.election != NULL)
+    return usage_error ("--election is only for --fuera-de-catalogo: a catalog acta's key "
+                        "already names its election");
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+
+  reg = catd_station_register (station, user, positional (args, 0), &options, &error);
+  if (reg == NULL)
+    return fail_with (error);
+  print_registration (args, reg);
+  return 0;
+}
+
+static int
+cmd_sin_acta (Args *args)
+{
+  static const OptSpec specs[] = { { "reason", TRUE }, { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(CatdRegistration) reg = NULL;
+  CatdSinActaReason reason;
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, 1)))
+    return code;
+  if (!opt (args, "reason") || !catd_sin_acta_reason_from_string (opt (args, "reason"), &reason))
+    return usage_error ("--reason must be paquete-no-entregado, casilla-no-instalada or "
+                        "sin-sobre");
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+
+  reg = catd_station_sin_acta (station, user, positional (args, 0), reason, &error);
+  if (reg == NULL)
+    return fail_with (error);
+  print_registration (args, reg);
+  return 0;
+}
+
+static int
+cmd_import_image (Args *args)
+{
+  static const OptSpec specs[] = { { "acta", TRUE }, { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  CatdImageInfo info;
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, 1)))
+    return code;
+  if (!opt (args, "acta"))
+    return usage_error ("import-image needs --acta CLAVE_ACTA");
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+
+  if (!catd_station_import_image (station, user, opt (args, "acta"), positional (args, 0), &info,
+                                  &error))
+    return fail_with (error);
+  if (args->json)
+    {
+      g_autofree char *path = catd_image_path (catd_store_get_images_dir (
+                                                 catd_station_get_store (station)), info.sha256);
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *clave = catd_normalize_clave (opt (args, "acta"));
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "clave_acta");
+      json_builder_add_string_value (builder, clave);
+      json_builder_set_member_name (builder, "sha256");
+      json_builder_add_string_value (builder, info.sha256);
+      json_builder_set_member_name (builder, "path");
+      json_builder_add_string_value (builder, path);
+      json_builder_set_member_name (builder, "size");
+      json_builder_add_int_value (builder, info.size);
+      json_builder_set_member_name (builder, "width");
+      json_builder_add_int_value (builder, info.width);
+      json_builder_set_member_name (builder, "height");
+      json_builder_add_int_value (builder, info.height);
+      json_builder_set_member_name (builder, "dpi");
+      json_builder_add_double_value (builder, info.dpi);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    g_print ("image %s stored for acta %s (%ux%u)\n", info.sha256, opt (args, "acta"),
+             info.width, info.height);
+  return 0;
+}
+
+typedef enum { STEP_CAPTURE, STEP_REKEY, STEP_ARBITRATE, STEP_RESOLVE } Step;
+
+static int
+cmd_capture_step (Args *args,
+                  Step  step)
+{
+  static const OptSpec specs[] = { { "values", TRUE }, { "note", TRUE }, { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(JsonNode) values = NULL;
+  g_autoptr(CatdCaptureResult) result = NULL;
+  GError *error = NULL;
+  const char *clave;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, 1)))
+    return code;
+  if (!opt (args, "values"))
+    return usage_error ("'%s' needs --values FILE (or - for standard input)", args->command);
+  if (step == STEP_RESOLVE && !opt (args, "note"))
+    return usage_error ("resolve needs --note TEXT saying why");
+  if (step != STEP_RESOLVE && opt (args, "note"))
+    return usage_error ("--note is only for resolve");
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!(values = read_values (opt (args, "values"), &error)))
+    return fail_with (error);
+
+  clave = positional (args, 0);
+  switch (step)
+    {
+    case STEP_CAPTURE:
+      result = catd_station_capture (station, user, clave, values, &error);
+      break;
+    case STEP_REKEY:
+      result = catd_station_rekey (station, user, clave, values, &error);
+      break;
+    case STEP_ARBITRATE:
+      result = catd_station_arbitrate (station, user, clave, values, &error);
+      break;
+    case STEP_RESOLVE:
+      result = catd_station_resolve (station, user, clave, values, opt (args, "note"), &error);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  if (result == NULL)
+    return fail_with (error);
+
+  if (args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "clave_acta");
+      json_builder_add_string_value (builder, result->clave_acta);
+      json_builder_set_member_name (builder, "pass");
+      json_builder_add_int_value (builder, result->pass);
+      json_builder_set_member_name (builder, "status");
+      json_builder_add_string_value (builder, catd_capture_status_to_string (result->status));
+      json_builder_set_member_name (builder, "fields");
+      json_builder_begin_array (builder);
+      for (guint i = 0; result->fields[i]; i++)
+        json_builder_add_string_value (builder, result->fields[i]);
+      json_builder_end_array (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    {
+      g_autofree char *fields = g_strjoinv (", ", result->fields);
+
+      switch (result->status)
+        {
+        case CATD_CAPTURE_AWAITING_PASS2:
+          g_print ("acta %s: first capture saved; it waits for a second capturista\n",
+                   result->clave_acta);
+          break;
+        case CATD_CAPTURE_VERIFIED:
+          g_print ("acta %s: verified and queued for upload\n", result->clave_acta);
+          break;
+        case CATD_CAPTURE_REKEY_REQUIRED:
+          g_print ("acta %s: the captures disagree; re-key these fields: %s\n",
+                   result->clave_acta, fields);
+          break;
+        case CATD_CAPTURE_ARBITRATION:
+          g_print ("acta %s: still disputed, sent to arbitration: %s\n", result->clave_acta,
+                   fields);
+          break;
+        case CATD_CAPTURE_COORDINATOR:
+          g_print ("acta %s: arbitration did not settle these fields; the coordinator decides: "
+                   "%s\n", result->clave_acta, fields);
+          break;
+        default:
+          g_assert_not_reached ();
+        }
+    }
+  return 0;
+}
+
+static int
+cmd_show (Args *args)
+{
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, NULL, 1, 1)))
+    return code;
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!(node = catd_station_show (station, user, positional (args, 0), &error)))
+    return fail_with (error);
+  print_json (node);
+  return 0;
+}
+
+static int
+cmd_status (Args *args)
+{
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  GError *error = NULL;
+  JsonObject *object, *states, *queue;
+  JsonArray *users;
+  int code;
+
+  if ((code = parse_command (args, NULL, 0, 0)))
+    return code;
+  if (!(station = open_station (args, &code)))
+    return code;
+  /* Status reveals no values; a user given is still checked. */
+  if (args->login && !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!(node = catd_station_status (station, &error)))
+    return fail_with (error);
+  if (args->json)
+    {
+      print_json (node);
+      return 0;
+    }
+
+  object = json_node_get_object (node);
+  states = json_object_get_object_member (object, "states");
+  queue = json_object_get_object_member (object, "queue");
+  users = json_object_get_array_member (object, "users");
+  g_print ("station %s: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " actas registered, %"
+           G_GINT64_FORMAT " final\n",
+           json_object_get_string_member (object, "station_id"),
+           json_object_get_int_member (object, "registered"),
+           json_object_get_int_member (object, "actas_esperadas"),
+           json_object_get_int_member (object, "settled"));
+  for (GList *l = json_object_get_members (states), *m = l; m; m = m->next)
+    {
+      g_print ("  %-18s %6" G_GINT64_FORMAT "\n", (char *)m->data,
+               json_object_get_int_member (states, m->data));
+      if (m->next == NULL)
+        g_list_free (l);
+    }
+  g_print ("upload queue: %" G_GINT64_FORMAT " pending (%" G_GINT64_FORMAT " images, %"
+           G_GINT64_FORMAT " records), %" G_GINT64_FORMAT " sent, %" G_GINT64_FORMAT
+           " failed for good\n",
+           json_object_get_int_member (queue, "pending"),
+           json_object_get_int_member (queue, "pending_images"),
+           json_object_get_int_member (queue, "pending_records"),
+           json_object_get_int_member (queue, "sent"),
+           json_object_get_int_member (queue, "dead"));
+  g_print ("%-16s %-14s %8s %7s %9s %7s %8s\n", "user", "role", "fields", "errors", "err/1000",
+           "actas", "actas/h");
+  for (guint i = 0; i < json_array_get_length (users); i++)
+    {
+      JsonObject *u = json_array_get_object_element (users, i);
+
+      g_print ("%-16s %-14s %8" G_GINT64_FORMAT " %7" G_GINT64_FORMAT " %9.1f %7"
+               G_GINT64_FORMAT " %8.1f\n",
+               json_object_get_string_member (u, "login"),
+               json_object_get_string_member (u, "role"),
+               json_object_get_int_member (u, "fields_keyed"),
+               json_object_get_int_member (u, "errors"),
+               json_object_get_double_member (u, "errors_per_1000_fields"),
+               json_object_get_int_member (u, "actas_keyed"),
+               json_object_get_double_member (u, "actas_per_hour"));
+    }
+  return 0;
+}
+
+static gboolean
+write_export (CatdStation  *station,
+              CatdUser     *user,
+              const char   *election,
+              char          delimiter,
+              const char   *path,
+              GError      **error)
+{
+  g_autofree char *csv = catd_station_export_prep_csv (station, user, election, delimiter, error);
+
+  if (csv == NULL)
+    return FALSE;
+  if (path == NULL)
+    {
+      fputs (csv, stdout);
+      return fflush (stdout) == 0;
+    }
+  /* Atomic and durable: a reader never sees half a file. */
+  return g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT |
+                                   G_FILE_SET_CONTENTS_DURABLE, 0644, error);
+}
+
+static int
+cmd_export (Args *args)
+{
+  static const OptSpec specs[] = {
+    { "format", TRUE }, { "election", TRUE }, { "out", TRUE }, { "delimiter", TRUE }, { NULL }
+  };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
+  GError *error = NULL;
+  const char *out;
+  char delimiter = '|';
+  int code;
+
+  if ((code = parse_command (args, specs, 0, 0)))
+    return code;
+  if (g_strcmp0 (opt (args, "format"), "prep-csv") != 0)
+    return usage_error ("export needs --format prep-csv");
+  if (opt (args, "delimiter"))
+    {
+      if (g_str_equal (opt (args, "delimiter"), ","))
+        delimiter = ',';
+      else if (!g_str_equal (opt (args, "delimiter"), "|"))
+        return usage_error ("--delimiter must be '|' or ','");
+    }
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+
+  out = opt (args, "out");
+  if (opt (args, "election"))
+    {
+      if (out && g_file_test (out, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *name = g_strconcat (opt (args, "election"), ".csv", NULL);
+          g_ptr_array_add (written, g_build_filename (out, name, NULL));
+        }
+      else if (out)
+        g_ptr_array_add (written, g_strdup (out));
+      if (!write_export (station, user, opt (args, "election"), delimiter,
+                         written->len ? g_ptr_array_index (written, 0) : NULL, &error))
+        return fail_with (error);
+    }
+  else
+    {
+      g_auto(GStrv) elections = catd_station_list_elections (station);
+      const char *dir = out ? out : ".";
+
+      if (g_mkdir_with_parents (dir, 0755) != 0)
+        return usage_error ("cannot create the directory %s: %s", dir, g_strerror (errno));
+      for (guint i = 0; elections[i]; i++)
+        {
+          g_autofree char *name = g_strconcat (elections[i], ".csv", NULL);
+          char *path = g_build_filename (dir, name, NULL);
+
+          g_ptr_array_add (written, path);
+          if (!write_export (station, user, elections[i], delimiter, path, &error))
+            return fail_with (error);
+        }
+    }
+
+  if (written->len > 0)
+    {
+      if (args->json)
+        {
+          g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+          g_autoptr(JsonNode) root = NULL;
+
+          json_builder_begin_object (builder);
+          json_builder_set_member_name (builder, "files");
+          json_builder_begin_array (builder);
+          for (guint i = 0; i < written->len; i++)
+            json_builder_add_string_value (builder, g_ptr_array_index (written, i));
+          json_builder_end_array (builder);
+          json_builder_end_object (builder);
+          root = json_builder_get_root (builder);
+          print_json (root);
+        }
+      else
+        for (guint i = 0; i < written->len; i++)
+          g_print ("%s\n", (char *)g_ptr_array_index (written, i));
+    }
+  return 0;
+}
+
+static int
+cmd_audit_verify (Args *args)
+{
+  g_autoptr(CatdStation) station = NULL;
+  GError *error = NULL;
+  gint64 n = 0;
+  int code;
+
+  if ((code = parse_command (args, NULL, 0, 0)))
+    return code;
+  if (!(station = open_station (args, &code)))
+    return code;
+  if (!catd_station_audit_verify (station, &n, &error))
+    return fail_with (error);
+  if (args->json)
+    g_print ("{\"ok\": true, \"rows\": %" G_GINT64_FORMAT "}\n", n);
+  else
+    g_print ("audit log intact: %" G_GINT64_FORMAT " rows verified\n", n);
+  return 0;
+}
+
+static int
+cmd_audit_export (Args *args)
+{
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(GOutputStream) out = g_unix_output_stream_new (STDOUT_FILENO, FALSE);
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, NULL, 0, 0)))
+    return code;
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!catd_station_audit_export (station, user, out, &error))
+    return fail_with (error);
+  return 0;
+}
+
+static int
+cmd_check (Args *args)
+{
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(GPtrArray) warnings = NULL;
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, NULL, 0, 0)))
+    return code;
+  if (!(station = open_station (args, &code)))
+    return code;
+  if (!catd_station_check (station, &warnings, &error))
+    return fail_with (error);
+  for (guint i = 0; i < warnings->len; i++)
+    g_printerr ("warning: %s\n", (char *)g_ptr_array_index (warnings, i));
+  if (args->json)
+    g_print ("{\"ok\": true, \"warnings\": %u}\n", warnings->len);
+  else
+    g_print ("station database and images check out\n");
+  return 0;
+}
+
+static void
+print_help (void)
+{
+  g_print (
+    "Usage: catdctl [--data-dir DIR] [--json] [--user LOGIN] COMMAND ...\n"
+    "\n"
+    "The acting user's PIN is read from the environment variable CATD_PIN.\n"
+    "\n"
+    "Commands:\n"
+    "  init --station-id ID --catalog FILE [--central URL --token-file F --ca-file F]\n"
+    "  user add LOGIN --role ROLE --name NAME        (the new PIN on standard input)\n"
+    "  register CLAVE_ACTA [--tipo-documento T] [--traslado D|F|I]\n"
+    "                      [--fuera-de-catalogo --election ID]\n"
+    "  sin-acta CLAVE_ACTA --reason paquete-no-entregado|casilla-no-instalada|sin-sobre\n"
+    "  import-image FILE --acta CLAVE_ACTA\n"
+    "  capture CLAVE_ACTA --values FILE|-            (pass 1 or 2)\n"
+    "  rekey CLAVE_ACTA --values FILE|-              (the fields named by the mismatch)\n"
+    "  arbitrate CLAVE_ACTA --values FILE|-          (the disputed fields)\n"
+    "  resolve CLAVE_ACTA --values FILE|- --note TEXT\n"
+    "  show CLAVE_ACTA\n"
+    "  status\n"
+    "  export --format prep-csv [--election ID] [--out FILE|DIR] [--delimiter ,]\n"
+    "  audit verify | audit export\n"
+    "  check\n"
+    "\n"
+    "Exit codes: 0 ok, 2 invalid input, 3 refused by state or rule,\n"
+    "4 device, I/O or network failure, 5 integrity failure.\n");
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_auto(Args) args = { 0 };
+  int code;
+
+  setlocale (LC_ALL, "");
+
+  if ((code = parse_global (argc, argv, &args)))
+    return code;
+  if (args.command == NULL || g_str_equal (args.command, "help") ||
+      (args.rest->len > 0 && (g_str_equal (g_ptr_array_index (args.rest, 0), "--help") ||
+                              g_str_equal (g_ptr_array_index (args.rest, 0), "-h"))))
+    {
+      print_help ();
+      return args.command == NULL && args.rest->len == 0 ? EXIT_INVALID : 0;
+    }
+
+  if (g_str_equal (args.command, "init"))
+    return cmd_init (&args);
+  if (g_str_equal (args.command, "user add"))
+    return cmd_user_add (&args);
+  if (g_str_equal (args.command, "register"))
+    return cmd_register (&args);
+  if (g_str_equal (args.command, "sin-acta"))
+    return cmd_sin_acta (&args);
+  if (g_str_equal (args.command, "import-image"))
+    return cmd_import_image (&args);
+  if (g_str_equal (args.command, "capture"))
+    return cmd_capture_step (&args, STEP_CAPTURE);
+  if (g_str_equal (args.command, "rekey"))
+    return cmd_capture_step (&args, STEP_REKEY);
+  if (g_str_equal (args.command, "arbitrate"))
+    return cmd_capture_step (&args, STEP_ARBITRATE);
+  if (g_str_equal (args.command, "resolve"))
+    return cmd_capture_step (&args, STEP_RESOLVE);
+  if (g_str_equal (args.command, "show"))
+    return cmd_show (&args);
+  if (g_str_equal (args.command, "status"))
+    return cmd_status (&args);
+  if (g_str_equal (args.command, "export"))
+    return cmd_export (&args);
+  if (g_str_equal (args.command, "audit verify"))
+    return cmd_audit_verify (&args);
+  if (g_str_equal (args.command, "audit export"))
+    return cmd_audit_export (&args);
+  if (g_str_equal (args.command, "check"))
+    return cmd_check (&args);
+
+  return usage_error ("unknown command '%s' (see 'catdctl --help')", args.command);
+}

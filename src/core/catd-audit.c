@@ -1,0 +1,386 @@
+/* catd-audit.c - the append-only, hash-chained audit log
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "catd-audit.h"
+#include "catd-errors.h"
+
+/* Each audit row stores hash = SHA-256 over the previous row's hash and the
+ * row's own canonical content (seq, time, user, action, acta, detail), each
+ * part prefixed with its length so that no two rows can be spelt alike. The
+ * meta key "audit_head" holds the last seq and hash, so that deleting rows
+ * from the end is caught as well as editing one in the middle.
+ *
+ * Rows that record keyed values carry them in detail.values; verification
+ * checks that the keyed_value table holds exactly those values for that
+ * row, which makes the capture history as tamper-evident as the log. */
+
+#define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void
+update_part (GChecksum  *checksum,
+             const char *part)
+{
+  char prefix[32];
+  gsize len = part ? strlen (part) : 0;
+
+  /* NULL and "" differ: a row without a user is not a row by user "". */
+  g_snprintf (prefix, sizeof prefix, part ? "%" G_GSIZE_FORMAT ":" : "-:", len);
+  g_checksum_update (checksum, (const guchar *)prefix, -1);
+  if (part)
+    g_checksum_update (checksum, (const guchar *)part, len);
+}
+
+static char *
+row_hash (const char *prev_hash,
+          gint64      seq,
+          const char *at,
+          const char *login,
+          const char *action,
+          const char *clave_acta,
+          const char *detail)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  char seq_str[32];
+
+  g_snprintf (seq_str, sizeof seq_str, "%" G_GINT64_FORMAT, seq);
+  update_part (checksum, prev_hash);
+  update_part (checksum, seq_str);
+  update_part (checksum, at);
+  update_part (checksum, login);
+  update_part (checksum, action);
+  update_part (checksum, clave_acta);
+  update_part (checksum, detail);
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static gboolean
+parse_head (const char  *head,
+            gint64      *seq,
+            char       **hash)
+{
+  g_auto(GStrv) parts = NULL;
+
+  if (head == NULL)
+    {
+      *seq = 0;
+      *hash = g_strdup (GENESIS_HASH);
+      return TRUE;
+    }
+  parts = g_strsplit (head, " ", 2);
+  if (g_strv_length (parts) != 2)
+    return FALSE;
+  *seq = g_ascii_strtoll (parts[0], NULL, 10);
+  *hash = g_strdup (parts[1]);
+  return TRUE;
+}
+
+/**
+ * catd_audit_append:
+ * @detail: (nullable): a JSON object with the action's particulars
+ *
+ * Appends one row. Must run inside the caller's transaction, so that the
+ * row commits or vanishes with the change it records. Costs one read of the
+ * head and two writes.
+ */
+gboolean
+catd_audit_append (CatdStore   *store,
+                   const char  *login,
+                   const char  *action,
+                   const char  *clave_acta,
+                   JsonNode    *detail,
+                   gint64      *seq_out,
+                   GError     **error)
+{
+  g_autofree char *head = catd_store_get_meta (store, "audit_head");
+  g_autofree char *prev_hash = NULL;
+  g_autofree char *detail_text = NULL;
+  g_autofree char *at = catd_store_now_iso (store);
+  g_autofree char *hash = NULL;
+  g_autofree char *new_head = NULL;
+  sqlite3_stmt *stmt;
+  gint64 seq;
+
+  g_return_val_if_fail (!sqlite3_get_autocommit (catd_store_get_db (store)), FALSE);
+
+  if (!parse_head (head, &seq, &prev_hash))
+    {
+      g_set_error (error, CATD_AUDIT_ERROR, CATD_AUDIT_ERROR_BROKEN,
+                   "the audit log head is damaged: run 'catdctl audit verify'");
+      return FALSE;
+    }
+  seq++;
+  detail_text = detail ? json_to_string (detail, FALSE) : g_strdup ("{}");
+  hash = row_hash (prev_hash, seq, at, login, action, clave_acta, detail_text);
+
+  stmt = catd_store_prepare (store,
+                             "INSERT INTO audit (seq, at, login, action, clave_acta, detail, "
+                             "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  sqlite3_bind_text (stmt, 2, at, -1, SQLITE_STATIC);
+  catd_bind_text (stmt, 3, login);
+  sqlite3_bind_text (stmt, 4, action, -1, SQLITE_STATIC);
+  catd_bind_text (stmt, 5, clave_acta);
+  sqlite3_bind_text (stmt, 6, detail_text, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 7, prev_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 8, hash, -1, SQLITE_STATIC);
+  if (!catd_store_exec (store, stmt, error))
+    return FALSE;
+
+  new_head = g_strdup_printf ("%" G_GINT64_FORMAT " %s", seq, hash);
+  if (!catd_store_set_meta (store, "audit_head", new_head, error))
+    return FALSE;
+  if (seq_out)
+    *seq_out = seq;
+  return TRUE;
+}
+
+G_GNUC_PRINTF (3, 4) static gboolean
+broken (GError     **error,
+        gint64       seq,
+        const char  *format,
+        ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error (error, CATD_AUDIT_ERROR, CATD_AUDIT_ERROR_BROKEN,
+               "audit row %" G_GINT64_FORMAT ": %s", seq, message);
+  return FALSE;
+}
+
+/* The values a row's detail says were keyed must be exactly the keyed_value
+ * rows that point at it. */
+static gboolean
+check_values (CatdStore   *store,
+              gint64       seq,
+              JsonObject  *values,
+              gint64      *n_checked,
+              GError     **error)
+{
+  sqlite3_stmt *stmt = catd_store_prepare (store,
+                                           "SELECT code, value FROM keyed_value "
+                                           "WHERE audit_seq = ?", error);
+  guint n = 0;
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, seq);
+  while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
+    {
+      const char *code = catd_column_text (stmt, 0);
+      const char *value = catd_column_text (stmt, 1);
+      JsonNode *node = json_object_get_member (values, code);
+
+      n++;
+      if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+          g_strcmp0 (json_node_get_string (node), value) != 0)
+        {
+          sqlite3_reset (stmt);
+          return broken (error, seq, "the keyed value of %s does not match what this row "
+                         "recorded", code);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+  if (n != json_object_get_size (values))
+    return broken (error, seq, "%u keyed values recorded, %u in the capture table",
+                   json_object_get_size (values), n);
+  *n_checked += n;
+  return TRUE;
+}
+
+/**
+ * catd_audit_verify:
+ * @n_rows: (out): how many rows verified
+ *
+ * Walks the whole log in order, recomputing every hash. On the first
+ * inconsistency returns %FALSE with %CATD_AUDIT_ERROR_BROKEN and a message
+ * that starts "audit row N:". Linear in the log and the keyed values.
+ */
+gboolean
+catd_audit_verify (CatdStore  *store,
+                   gint64     *n_rows,
+                   GError    **error)
+{
+  g_autofree char *head = catd_store_get_meta (store, "audit_head");
+  g_autofree char *head_hash = NULL;
+  g_autofree char *prev = g_strdup (GENESIS_HASH);
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  sqlite3_stmt *stmt;
+  gint64 expected = 1, head_seq, n_values = 0, n_keyed = 0;
+  int rc;
+
+  if (!parse_head (head, &head_seq, &head_hash))
+    return broken (error, 0, "the recorded head of the log is damaged");
+
+  stmt = catd_store_prepare (store,
+                             "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash "
+                             "FROM audit ORDER BY seq", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, 0);
+      const char *detail = catd_column_text (stmt, 5);
+      const char *prev_hash = catd_column_text (stmt, 6);
+      const char *hash = catd_column_text (stmt, 7);
+      g_autofree char *computed = NULL;
+      JsonNode *root;
+
+      if (seq != expected)
+        {
+          sqlite3_reset (stmt);
+          return broken (error, expected, "missing (the next row present is %" G_GINT64_FORMAT
+                         ")", seq);
+        }
+      if (g_strcmp0 (prev_hash, prev) != 0)
+        {
+          sqlite3_reset (stmt);
+          return broken (error, seq, "does not chain to row %" G_GINT64_FORMAT, seq - 1);
+        }
+      computed = row_hash (prev_hash, seq, catd_column_text (stmt, 1),
+                           catd_column_text (stmt, 2), catd_column_text (stmt, 3),
+                           catd_column_text (stmt, 4), detail);
+      if (g_strcmp0 (computed, hash) != 0)
+        {
+          sqlite3_reset (stmt);
+          return broken (error, seq, "its content does not match its hash (edited)");
+        }
+
+      if (!json_parser_load_from_data (parser, detail, -1, NULL) ||
+          !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root))
+        {
+          sqlite3_reset (stmt);
+          return broken (error, seq, "its detail is not a JSON object");
+        }
+      if (json_object_has_member (json_node_get_object (root), "values"))
+        {
+          JsonNode *values = json_object_get_member (json_node_get_object (root), "values");
+
+          if (!JSON_NODE_HOLDS_OBJECT (values) ||
+              !check_values (store, seq, json_node_get_object (values), &n_values, error))
+            {
+              sqlite3_reset (stmt);
+              if (error && *error == NULL)
+                return broken (error, seq, "its values are not a JSON object");
+              return FALSE;
+            }
+        }
+
+      g_free (prev);
+      prev = g_strdup (hash);
+      expected++;
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  if (head_seq != expected - 1 || g_strcmp0 (head_hash, prev) != 0)
+    {
+      if (head_seq > expected - 1)
+        return broken (error, expected, "missing: the log was cut after row %" G_GINT64_FORMAT
+                       " but row %" G_GINT64_FORMAT " had been written", expected - 1, head_seq);
+      return broken (error, expected - 1, "the log's recorded head does not match its last row");
+    }
+
+  /* A keyed value that no audit row vouches for was added behind the log. */
+  stmt = catd_store_prepare (store, "SELECT count(*) FROM keyed_value", error);
+  if (stmt == NULL || catd_store_step (store, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  n_keyed = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (n_keyed != n_values)
+    {
+      gint64 seq = 0;
+
+      stmt = catd_store_prepare (store,
+                                 "SELECT k.audit_seq FROM keyed_value k LEFT JOIN audit a "
+                                 "ON a.seq = k.audit_seq WHERE a.seq IS NULL "
+                                 "OR a.detail NOT LIKE '%\"values\"%' LIMIT 1", error);
+      if (stmt && catd_store_step (store, stmt, NULL) == SQLITE_ROW)
+        seq = sqlite3_column_int64 (stmt, 0);
+      if (stmt)
+        sqlite3_reset (stmt);
+      return broken (error, seq, "keyed values exist that the audit log does not record "
+                     "(%" G_GINT64_FORMAT " keyed, %" G_GINT64_FORMAT " recorded)",
+                     n_keyed, n_values);
+    }
+
+  if (n_rows)
+    *n_rows = expected - 1;
+  return TRUE;
+}
+
+/**
+ * catd_audit_export:
+ *
+ * Writes the whole log as JSON lines, oldest first: one object per row with
+ * seq, at, login, action, clave_acta, detail, prev_hash and hash.
+ */
+gboolean
+catd_audit_export (CatdStore      *store,
+                   GOutputStream  *out,
+                   GError        **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = catd_store_prepare (store,
+                             "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash "
+                             "FROM audit ORDER BY seq", error);
+  if (stmt == NULL)
+    return FALSE;
+
+  while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autofree char *line = NULL;
+      g_autofree char *text = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "seq");
+      json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+      for (int col = 1; col <= 7; col++)
+        {
+          static const char *names[] = {
+            NULL, "at", "login", "action", "clave_acta", "detail", "prev_hash", "hash"
+          };
+          const char *value = catd_column_text (stmt, col);
+
+          json_builder_set_member_name (builder, names[col]);
+          if (col == 5 && json_parser_load_from_data (parser, value, -1, NULL))
+            json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
+          else if (value)
+            json_builder_add_string_value (builder, value);
+          else
+            json_builder_add_null_value (builder);
+        }
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      text = json_to_string (root, FALSE);
+      line = g_strconcat (text, "\n", NULL);
+      if (!g_output_stream_write_all (out, line, strlen (line), NULL, NULL, error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  return rc != 0;
+}

@@ -1,0 +1,79 @@
+/* catd-errors.h - the error domains of libcatd and how callers should treat them
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define CATD_CATALOG_ERROR (catd_catalog_error_quark ())
+#define CATD_STORE_ERROR   (catd_store_error_quark ())
+#define CATD_STATION_ERROR (catd_station_error_quark ())
+#define CATD_IMAGE_ERROR   (catd_image_error_quark ())
+#define CATD_AUDIT_ERROR   (catd_audit_error_quark ())
+
+typedef enum
+{
+  CATD_CATALOG_ERROR_INVALID,      /* the document breaks a rule; the message names the JSON path */
+  CATD_CATALOG_ERROR_UNREADABLE,   /* the file could not be read */
+} CatdCatalogError;
+
+typedef enum
+{
+  CATD_STORE_ERROR_IO,                 /* SQLite or the file system failed */
+  CATD_STORE_ERROR_FULL,               /* the disk is full */
+  CATD_STORE_ERROR_BUSY,               /* another process holds the database too long */
+  CATD_STORE_ERROR_CORRUPT,            /* the database fails its integrity checks */
+  CATD_STORE_ERROR_NOT_INITIALIZED,    /* no station in this data directory */
+  CATD_STORE_ERROR_ALREADY_INITIALIZED,
+  CATD_STORE_ERROR_TOO_NEW,            /* written by a newer version of the program */
+} CatdStoreError;
+
+typedef enum
+{
+  CATD_STATION_ERROR_INVALID_INPUT,    /* malformed clave, value, option */
+  CATD_STATION_ERROR_UNKNOWN_ACTA,     /* not in the catalog and not registered */
+  CATD_STATION_ERROR_DUPLICATE,        /* already registered */
+  CATD_STATION_ERROR_WRONG_STATE,      /* the acta is not at the stage the action needs */
+  CATD_STATION_ERROR_SAME_USER,        /* double-blind rule: the same person cannot key twice */
+  CATD_STATION_ERROR_ROLE,             /* the user's role does not allow the action */
+  CATD_STATION_ERROR_AUTH,             /* unknown user or wrong PIN */
+  CATD_STATION_ERROR_LOCKED,           /* too many wrong PINs: wait */
+} CatdStationError;
+
+typedef enum
+{
+  CATD_IMAGE_ERROR_INVALID,            /* not a readable TIFF */
+  CATD_IMAGE_ERROR_IO,                 /* could not read or write the file */
+  CATD_IMAGE_ERROR_INTEGRITY,          /* a stored image is missing or its hash differs */
+} CatdImageError;
+
+typedef enum
+{
+  CATD_AUDIT_ERROR_BROKEN,             /* the hash chain does not verify */
+} CatdAuditError;
+
+/* What a caller should do with an error, independent of its domain. The
+ * numbers are catdctl's exit codes (DESIGN §8). */
+typedef enum
+{
+  CATD_ERROR_CLASS_INVALID   = 2,  /* fix the input and try again */
+  CATD_ERROR_CLASS_REFUSED   = 3,  /* the rules or the acta's state forbid it */
+  CATD_ERROR_CLASS_FAILURE   = 4,  /* device, I/O or network: retry later */
+  CATD_ERROR_CLASS_INTEGRITY = 5,  /* stored data does not verify: call a coordinator */
+} CatdErrorClass;
+
+GQuark          catd_catalog_error_quark (void);
+GQuark          catd_store_error_quark   (void);
+GQuark          catd_station_error_quark (void);
+GQuark          catd_image_error_quark   (void);
+GQuark          catd_audit_error_quark   (void);
+
+CatdErrorClass  catd_error_classify      (const GError *error);
+
+G_END_DECLS

@@ -1,0 +1,227 @@
+-- catd-schema.sql - migration 1: the station's whole schema
+--
+-- Copyright 2026 The CATD Station authors
+-- SPDX-License-Identifier: GPL-3.0-or-later
+--
+-- Every table is STRICT so that a value of the wrong type is an error, not a
+-- silent conversion. Times are ISO 8601 UTC text with microseconds.
+
+CREATE TABLE meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+-- The catalog document exactly as imported (served again to whoever asks),
+-- and below it the same catalog in tables, which is what the engine queries.
+CREATE TABLE catalog (
+  id             INTEGER PRIMARY KEY CHECK (id = 1),
+  sha256         TEXT NOT NULL,
+  process        TEXT NOT NULL,
+  entidad_id     INTEGER NOT NULL,
+  entidad_nombre TEXT NOT NULL,
+  n_actas        INTEGER NOT NULL,
+  document       BLOB NOT NULL,
+  imported_at    TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE election (
+  id        TEXT PRIMARY KEY,
+  position  INTEGER NOT NULL UNIQUE,
+  tipo_acta TEXT NOT NULL UNIQUE,
+  nombre    TEXT NOT NULL,
+  ambito    TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE distrito (
+  id     INTEGER PRIMARY KEY,
+  nombre TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE municipio (
+  id       INTEGER PRIMARY KEY,
+  nombre   TEXT NOT NULL,
+  distrito INTEGER NOT NULL REFERENCES distrito (id)
+) STRICT;
+
+CREATE TABLE contest (
+  id        INTEGER PRIMARY KEY,           -- catalog order
+  election  TEXT NOT NULL REFERENCES election (id),
+  ambito_id INTEGER NOT NULL,
+  UNIQUE (election, ambito_id)
+) STRICT;
+
+CREATE TABLE contest_field (
+  contest  INTEGER NOT NULL REFERENCES contest (id),
+  position INTEGER NOT NULL,               -- acta order
+  code     TEXT NOT NULL,
+  label    TEXT NOT NULL,
+  kind     TEXT NOT NULL,
+  PRIMARY KEY (contest, position),
+  UNIQUE (contest, code)
+) STRICT;
+
+CREATE TABLE casilla (
+  clave          TEXT PRIMARY KEY,
+  seccion        INTEGER NOT NULL,
+  tipo           TEXT NOT NULL,
+  id_casilla     INTEGER NOT NULL,
+  ext_contigua   INTEGER NOT NULL,
+  ubicacion      INTEGER NOT NULL,
+  distrito       INTEGER NOT NULL REFERENCES distrito (id),
+  municipio      INTEGER NOT NULL REFERENCES municipio (id),
+  lista_nominal  INTEGER NOT NULL,
+  representantes INTEGER NOT NULL,
+  max_boletas    INTEGER
+) STRICT, WITHOUT ROWID;
+
+-- The actas the catalog expects (ACTAS_ESPERADAS).
+CREATE TABLE catalog_acta (
+  clave_acta TEXT PRIMARY KEY,
+  casilla    TEXT NOT NULL REFERENCES casilla (clave),
+  election   TEXT NOT NULL REFERENCES election (id),
+  contest    INTEGER NOT NULL REFERENCES contest (id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX catalog_acta_by_election ON catalog_acta (election);
+
+CREATE TABLE user (
+  login        TEXT PRIMARY KEY,
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL,
+  pin_hash     TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  failed_pins  INTEGER NOT NULL DEFAULT 0,
+  locked_until INTEGER NOT NULL DEFAULT 0   -- unix seconds
+) STRICT;
+
+CREATE TABLE image (
+  sha256    TEXT PRIMARY KEY,
+  size      INTEGER NOT NULL,
+  width     INTEGER NOT NULL,
+  height    INTEGER NOT NULL,
+  dpi       REAL,
+  stored_at TEXT NOT NULL
+) STRICT;
+
+-- One row per registered acta. clave_acta is the catalog key, or for an acta
+-- fuera de catálogo the text read from it.
+CREATE TABLE acta (
+  id              INTEGER PRIMARY KEY,
+  clave_acta      TEXT NOT NULL UNIQUE,
+  catalog_acta    TEXT REFERENCES catalog_acta (clave_acta),
+  election        TEXT NOT NULL REFERENCES election (id),
+  state           TEXT NOT NULL,
+  tipo_documento  TEXT NOT NULL,
+  traslado        TEXT,
+  sin_acta_reason TEXT,
+  registered_by   TEXT NOT NULL REFERENCES user (login),
+  acopio_at       TEXT NOT NULL,
+  captura_at      TEXT,
+  verificacion_at TEXT,
+  image_sha256    TEXT REFERENCES image (sha256),
+  digitalizacion  TEXT,
+  pass1_user      TEXT REFERENCES user (login),
+  pass2_user      TEXT REFERENCES user (login),
+  arbiter_user    TEXT REFERENCES user (login),
+  total_calculado INTEGER,
+  contabilizada   INTEGER,
+  observaciones   TEXT,
+  revision        INTEGER NOT NULL DEFAULT 0,
+  cotejada        INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX acta_by_state ON acta (state);
+CREATE INDEX acta_by_election ON acta (election, clave_acta);
+
+-- Every image ever bound to an acta; a re-scan adds a row and keeps the old.
+CREATE TABLE acta_image (
+  id       INTEGER PRIMARY KEY,
+  acta     INTEGER NOT NULL REFERENCES acta (id),
+  sha256   TEXT NOT NULL REFERENCES image (sha256),
+  source   TEXT NOT NULL,
+  bound_by TEXT NOT NULL REFERENCES user (login),
+  bound_at TEXT NOT NULL
+) STRICT;
+
+-- Every value anyone ever keyed, with who and when. Never updated.
+CREATE TABLE keyed_value (
+  id        INTEGER PRIMARY KEY,
+  acta      INTEGER NOT NULL REFERENCES acta (id),
+  step      TEXT NOT NULL CHECK (step IN ('pass1', 'pass2', 'rekey', 'arbitration', 'resolution')),
+  code      TEXT NOT NULL,
+  value     TEXT NOT NULL,
+  login     TEXT NOT NULL REFERENCES user (login),
+  keyed_at  TEXT NOT NULL,
+  audit_seq INTEGER NOT NULL
+) STRICT;
+CREATE INDEX keyed_value_by_acta ON keyed_value (acta, code);
+CREATE INDEX keyed_value_by_audit ON keyed_value (audit_seq);
+
+-- Where each field of an acta stands after pass 2.
+CREATE TABLE acta_field (
+  acta   INTEGER NOT NULL REFERENCES acta (id),
+  code   TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('settled', 'rekey', 'arbitration', 'coordinator')),
+  value  TEXT,
+  PRIMARY KEY (acta, code)
+) STRICT, WITHOUT ROWID;
+
+-- Kept up to date in the transactions that change them, so that status
+-- costs the same at 30,000 actas as at 30.
+CREATE TABLE user_stats (
+  login        TEXT PRIMARY KEY REFERENCES user (login),
+  fields_keyed INTEGER NOT NULL DEFAULT 0,
+  fields_lost  INTEGER NOT NULL DEFAULT 0,
+  actas_keyed  INTEGER NOT NULL DEFAULT 0,
+  first_at     TEXT,
+  last_at      TEXT
+) STRICT;
+
+-- Append-only, hash-chained: hash = SHA-256 (prev_hash, seq, at, login,
+-- action, clave_acta, detail). See catd-audit.c.
+CREATE TABLE audit (
+  seq        INTEGER PRIMARY KEY,
+  at         TEXT NOT NULL,
+  login      TEXT,
+  action     TEXT NOT NULL,
+  clave_acta TEXT,
+  detail     TEXT NOT NULL,
+  prev_hash  TEXT NOT NULL,
+  hash       TEXT NOT NULL
+) STRICT;
+
+-- One row per revision of an acta's record, body exactly as uploaded.
+CREATE TABLE record (
+  record_id  TEXT PRIMARY KEY,
+  acta       INTEGER NOT NULL REFERENCES acta (id),
+  revision   INTEGER NOT NULL,
+  body       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  UNIQUE (acta, revision)
+) STRICT;
+
+-- The transactional outbox: written in the same transaction as the change
+-- it uploads, drained in id order (images before the records naming them).
+CREATE TABLE outbox (
+  id              INTEGER PRIMARY KEY,
+  kind            TEXT NOT NULL CHECK (kind IN ('image', 'record')),
+  ref             TEXT NOT NULL,             -- image sha256 or record_id
+  state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'dead')),
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  last_error      TEXT,
+  created_at      TEXT NOT NULL,
+  sent_at         TEXT,
+  UNIQUE (kind, ref)
+) STRICT;
+CREATE INDEX outbox_by_state ON outbox (state, id);
+
+-- The application never rewrites history; these make a bug that tries fail
+-- loudly. (Someone with the sqlite3 shell can drop them: the audit chain is
+-- what catches that.)
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+  BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER keyed_value_no_update BEFORE UPDATE ON keyed_value
+  BEGIN SELECT RAISE (ABORT, 'keyed values are never changed'); END;
+CREATE TRIGGER keyed_value_no_delete BEFORE DELETE ON keyed_value
+  BEGIN SELECT RAISE (ABORT, 'keyed values are never deleted'); END;

@@ -1,0 +1,623 @@
+/* catd-station-query.c - what the station tells: show, status, export, checks
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include "catd-audit.h"
+#include "catd-counting.h"
+#include "catd-errors.h"
+#include "catd-export.h"
+#include "catd-station-private.h"
+
+#define LOCKED_BLOCK g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex)
+
+static void
+member_string (JsonBuilder *builder,
+               const char  *name,
+               const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+member_time (JsonBuilder *builder,
+             const char  *name,
+             const char  *iso)
+{
+  g_autofree char *local = catd_time_to_mexico (iso);
+
+  member_string (builder, name, local);
+}
+
+static void
+member_int (JsonBuilder *builder,
+            const char  *name,
+            gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+/* Adds {code: value} for the rows of @stmt (code, value), in acta order. */
+static void
+add_values_object (JsonBuilder *builder,
+                   GPtrArray   *fields,
+                   GHashTable  *values)
+{
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+      CatdValue value;
+
+      if (!catd_value_from_string (g_hash_table_lookup (values, field->code), &value))
+        continue;
+      json_builder_set_member_name (builder, field->code);
+      catd_value_to_json (&value, builder);
+    }
+  json_builder_end_object (builder);
+}
+
+/* The codes @user is asked to key next for this acta, if any. */
+static GPtrArray *
+pending_for (CatdStation  *self,
+             CatdUser     *user,
+             CatdActaRow  *row)
+{
+  GPtrArray *codes = g_ptr_array_new_with_free_func (g_free);
+  const char *login = catd_user_get_login (user);
+  CatdRole role = catd_user_get_role (user);
+  const char *status = NULL;
+  sqlite3_stmt *stmt;
+
+  if (row->state == CATD_ACTA_REKEY && g_strcmp0 (row->pass2_user, login) == 0)
+    status = "rekey";
+  else if (row->state == CATD_ACTA_ARBITRATION &&
+           (role == CATD_ROLE_VERIFICADOR || role == CATD_ROLE_COORDINADOR) &&
+           g_strcmp0 (row->pass1_user, login) != 0 && g_strcmp0 (row->pass2_user, login) != 0)
+    status = "arbitration";
+  else if (row->state == CATD_ACTA_COORDINATOR && role == CATD_ROLE_COORDINADOR)
+    status = "coordinator";
+  if (status == NULL)
+    return codes;
+
+  stmt = catd_store_prepare (self->store, "SELECT code FROM acta_field WHERE acta = ? "
+                             "AND status = ?", NULL);
+  if (stmt == NULL)
+    return codes;
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (codes, g_strdup (catd_column_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  return codes;
+}
+
+/**
+ * catd_station_show:
+ *
+ * What @user may know of an acta, as a JSON object. Everyone sees its
+ * identity, stage, times and image, the fields they are asked to key next
+ * (codes only) and the values they keyed themselves. Only a coordinador
+ * sees everyone's keyed values, the settled values and the count: this is
+ * what keeps double capture blind.
+ */
+JsonNode *
+catd_station_show (CatdStation  *self,
+                   CatdUser     *user,
+                   const char   *clave_acta,
+                   GError      **error)
+{
+  g_auto(CatdActaRow) row = { 0 };
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(GPtrArray) fields = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  gboolean coordinator;
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+
+  if (!_catd_station_require_role (user, ~0u, "looking at an acta", error) ||
+      !_catd_station_load_acta (self, clave_acta, &row, error))
+    return NULL;
+  if (row.contest != 0 && !(fields = _catd_station_contest_fields (self, row.contest, error)))
+    return NULL;
+  coordinator = catd_user_get_role (user) == CATD_ROLE_COORDINADOR;
+
+  stmt = catd_store_prepare (self->store,
+                             "SELECT coalesce (ca.casilla, '-'), a.tipo_documento, a.traslado, "
+                             "a.sin_acta_reason, a.acopio_at, a.captura_at, a.verificacion_at, "
+                             "a.digitalizacion, a.registered_by, a.total_calculado, "
+                             "a.contabilizada, a.observaciones, a.cotejada "
+                             "FROM acta a LEFT JOIN catalog_acta ca "
+                             "ON ca.clave_acta = a.catalog_acta WHERE a.id = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, row.id);
+  if (catd_store_step (self->store, stmt, error) != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return NULL;
+    }
+
+  json_builder_begin_object (builder);
+  member_string (builder, "clave_acta", row.clave_acta);
+  member_string (builder, "clave_casilla", catd_column_text (stmt, 0));
+  member_string (builder, "election", row.election);
+  member_string (builder, "state", catd_acta_state_to_string (row.state));
+  json_builder_set_member_name (builder, "fuera_de_catalogo");
+  json_builder_add_boolean_value (builder, row.contest == 0);
+  member_string (builder, "tipo_documento", catd_column_text (stmt, 1));
+  member_string (builder, "mecanismo_traslado", catd_column_text (stmt, 2));
+  member_string (builder, "sin_acta_reason", catd_column_text (stmt, 3));
+  member_string (builder, "registered_by", catd_column_text (stmt, 8));
+  member_time (builder, "fecha_hora_acopio", catd_column_text (stmt, 4));
+  member_time (builder, "fecha_hora_captura", catd_column_text (stmt, 5));
+  member_time (builder, "fecha_hora_verificacion", catd_column_text (stmt, 6));
+  member_string (builder, "image_sha256", row.image_sha256);
+  member_string (builder, "digitalizacion", catd_column_text (stmt, 7));
+  member_int (builder, "revision", row.revision);
+  if (coordinator && catd_acta_state_is_settled (row.state))
+    {
+      member_int (builder, "total_votos_calculado", sqlite3_column_int64 (stmt, 9));
+      member_int (builder, "contabilizada", sqlite3_column_int (stmt, 10));
+      member_string (builder, "observaciones", catd_column_text (stmt, 11));
+      member_int (builder, "cotejada", sqlite3_column_int (stmt, 12));
+    }
+  sqlite3_reset (stmt);
+
+  json_builder_set_member_name (builder, "fields");
+  json_builder_begin_array (builder);
+  for (guint i = 0; fields && i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+
+      json_builder_begin_object (builder);
+      member_string (builder, "code", field->code);
+      member_string (builder, "label", field->label);
+      member_string (builder, "kind", catd_field_kind_to_string (field->kind));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+
+  pending = pending_for (self, user, &row);
+  json_builder_set_member_name (builder, "pending_fields");
+  json_builder_begin_array (builder);
+  for (guint i = 0; fields && i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+
+      for (guint j = 0; j < pending->len; j++)
+        if (g_str_equal (field->code, g_ptr_array_index (pending, j)))
+          json_builder_add_string_value (builder, field->code);
+    }
+  json_builder_end_array (builder);
+
+  if (fields != NULL)
+    {
+      g_autoptr(GHashTable) mine = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      int rc;
+
+      /* A user's own values: the latest they keyed for each field. */
+      stmt = catd_store_prepare (self->store, "SELECT code, value FROM keyed_value "
+                                 "WHERE acta = ? AND login = ? ORDER BY id", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, row.id);
+      sqlite3_bind_text (stmt, 2, catd_user_get_login (user), -1, SQLITE_STATIC);
+      while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+        g_hash_table_insert (mine, g_strdup (catd_column_text (stmt, 0)),
+                             g_strdup (catd_column_text (stmt, 1)));
+      sqlite3_reset (stmt);
+      if (rc == 0)
+        return NULL;
+      json_builder_set_member_name (builder, "my_values");
+      add_values_object (builder, fields, mine);
+    }
+
+  if (coordinator && fields != NULL)
+    {
+      g_autoptr(GHashTable) settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                              g_free);
+      gint64 current_seq = -1;
+      int rc;
+
+      json_builder_set_member_name (builder, "keyed");
+      json_builder_begin_array (builder);
+      stmt = catd_store_prepare (self->store, "SELECT audit_seq, step, login, keyed_at, code, "
+                                 "value FROM keyed_value WHERE acta = ? ORDER BY id", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, row.id);
+      while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+        {
+          CatdValue value;
+
+          if (sqlite3_column_int64 (stmt, 0) != current_seq)
+            {
+              if (current_seq >= 0)
+                {
+                  json_builder_end_object (builder);
+                  json_builder_end_object (builder);
+                }
+              current_seq = sqlite3_column_int64 (stmt, 0);
+              json_builder_begin_object (builder);
+              member_string (builder, "step", catd_column_text (stmt, 1));
+              member_string (builder, "login", catd_column_text (stmt, 2));
+              member_time (builder, "at", catd_column_text (stmt, 3));
+              json_builder_set_member_name (builder, "values");
+              json_builder_begin_object (builder);
+            }
+          if (catd_value_from_string (catd_column_text (stmt, 5), &value))
+            {
+              json_builder_set_member_name (builder, catd_column_text (stmt, 4));
+              catd_value_to_json (&value, builder);
+            }
+        }
+      sqlite3_reset (stmt);
+      if (current_seq >= 0)
+        {
+          json_builder_end_object (builder);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      if (rc == 0)
+        return NULL;
+
+      json_builder_set_member_name (builder, "field_status");
+      json_builder_begin_object (builder);
+      stmt = catd_store_prepare (self->store, "SELECT code, status, value FROM acta_field "
+                                 "WHERE acta = ?", error);
+      if (stmt == NULL)
+        return NULL;
+      sqlite3_bind_int64 (stmt, 1, row.id);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          member_string (builder, catd_column_text (stmt, 0), catd_column_text (stmt, 1));
+          if (catd_column_text (stmt, 2))
+            g_hash_table_insert (settled, g_strdup (catd_column_text (stmt, 0)),
+                                 g_strdup (catd_column_text (stmt, 2)));
+        }
+      sqlite3_reset (stmt);
+      json_builder_end_object (builder);
+
+      json_builder_set_member_name (builder, "settled_values");
+      add_values_object (builder, fields, settled);
+    }
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * catd_station_status:
+ *
+ * Counts per stage, the upload queue and per-user statistics, as a JSON
+ * object. Reveals no values. Costs a handful of indexed queries whatever the
+ * size of the election.
+ */
+JsonNode *
+catd_station_status (CatdStation  *self,
+                     GError      **error)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  gint64 counts[CATD_ACTA_STATE_LAST + 1] = { 0 };
+  gint64 settled = 0, registered = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+
+  json_builder_begin_object (builder);
+  member_string (builder, "station_id", catd_station_get_id (self));
+
+  stmt = catd_store_prepare (self->store, "SELECT n_actas FROM catalog", error);
+  if (stmt == NULL || catd_store_step (self->store, stmt, error) != SQLITE_ROW)
+    return NULL;
+  member_int (builder, "actas_esperadas", sqlite3_column_int64 (stmt, 0));
+  sqlite3_reset (stmt);
+
+  stmt = catd_store_prepare (self->store, "SELECT state, count(*) FROM acta GROUP BY state",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      CatdActaState state;
+
+      if (catd_acta_state_from_string (catd_column_text (stmt, 0), &state))
+        counts[state] = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return NULL;
+
+  json_builder_set_member_name (builder, "states");
+  json_builder_begin_object (builder);
+  for (CatdActaState s = CATD_ACTA_REGISTERED; s <= CATD_ACTA_STATE_LAST; s++)
+    {
+      member_int (builder, catd_acta_state_to_string (s), counts[s]);
+      registered += counts[s];
+      if (catd_acta_state_is_settled (s))
+        settled += counts[s];
+    }
+  json_builder_end_object (builder);
+  member_int (builder, "registered", registered);
+  member_int (builder, "settled", settled);
+
+  json_builder_set_member_name (builder, "queue");
+  json_builder_begin_object (builder);
+  stmt = catd_store_prepare (self->store,
+                             "SELECT "
+                             "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
+                             "(SELECT count(*) FROM outbox WHERE state = 'pending' "
+                             " AND kind = 'image'), "
+                             "(SELECT count(*) FROM outbox WHERE state = 'pending' "
+                             " AND kind = 'record'), "
+                             "(SELECT count(*) FROM outbox WHERE state = 'sent'), "
+                             "(SELECT count(*) FROM outbox WHERE state = 'dead')", error);
+  if (stmt == NULL || catd_store_step (self->store, stmt, error) != SQLITE_ROW)
+    return NULL;
+  member_int (builder, "pending", sqlite3_column_int64 (stmt, 0));
+  member_int (builder, "pending_images", sqlite3_column_int64 (stmt, 1));
+  member_int (builder, "pending_records", sqlite3_column_int64 (stmt, 2));
+  member_int (builder, "sent", sqlite3_column_int64 (stmt, 3));
+  member_int (builder, "dead", sqlite3_column_int64 (stmt, 4));
+  sqlite3_reset (stmt);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "users");
+  json_builder_begin_array (builder);
+  stmt = catd_store_prepare (self->store,
+                             "SELECT u.login, u.name, u.role, coalesce (s.fields_keyed, 0), "
+                             "coalesce (s.fields_lost, 0), coalesce (s.actas_keyed, 0), "
+                             "s.first_at, s.last_at FROM user u "
+                             "LEFT JOIN user_stats s ON s.login = u.login ORDER BY u.login",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 keyed = sqlite3_column_int64 (stmt, 3);
+      gint64 lost = sqlite3_column_int64 (stmt, 4);
+      gint64 actas = sqlite3_column_int64 (stmt, 5);
+      gint64 first = 0, last = 0;
+      double hours;
+
+      /* A rate over the user's working span, at least a quarter of an hour
+       * so that the first two actas do not read as hundreds per hour. */
+      catd_time_from_iso (catd_column_text (stmt, 6), &first);
+      catd_time_from_iso (catd_column_text (stmt, 7), &last);
+      hours = MAX ((double)(last - first) / G_USEC_PER_SEC / 3600.0, 0.25);
+
+      json_builder_begin_object (builder);
+      member_string (builder, "login", catd_column_text (stmt, 0));
+      member_string (builder, "name", catd_column_text (stmt, 1));
+      member_string (builder, "role", catd_column_text (stmt, 2));
+      member_int (builder, "fields_keyed", keyed);
+      member_int (builder, "errors", lost);
+      json_builder_set_member_name (builder, "errors_per_1000_fields");
+      json_builder_add_double_value (builder, keyed ? (double)((lost * 10000) / keyed) / 10.0 : 0);
+      member_int (builder, "actas_keyed", actas);
+      json_builder_set_member_name (builder, "actas_per_hour");
+      json_builder_add_double_value (builder, actas ? (double)(gint64)(actas / hours * 10) / 10.0
+                                                    : 0);
+      json_builder_end_object (builder);
+    }
+  sqlite3_reset (stmt);
+  json_builder_end_array (builder);
+  if (rc == 0)
+    return NULL;
+
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+GStrv
+catd_station_list_elections (CatdStation *self)
+{
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+
+  stmt = catd_store_prepare (self->store, "SELECT id FROM election ORDER BY position", NULL);
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    g_strv_builder_add (builder, catd_column_text (stmt, 0));
+  if (stmt)
+    sqlite3_reset (stmt);
+  return g_strv_builder_end (builder);
+}
+
+/**
+ * catd_station_export_prep_csv:
+ *
+ * The prep-csv file of @election as of now (coordinador only).
+ */
+char *
+catd_station_export_prep_csv (CatdStation  *self,
+                              CatdUser     *user,
+                              const char   *election,
+                              char          delimiter,
+                              GError      **error)
+{
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+
+  if (!_catd_station_require_role (user, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR), "exporting",
+                                   error))
+    return NULL;
+  return catd_export_prep_csv (self->store, election, delimiter, catd_store_now (self->store),
+                               error);
+}
+
+/* The audit log holds every keyed value: coordinador only. */
+gboolean
+catd_station_audit_export (CatdStation    *self,
+                           CatdUser       *user,
+                           GOutputStream  *out,
+                           GError        **error)
+{
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (!_catd_station_require_role (user, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
+                                   "exporting the audit log", error))
+    return FALSE;
+  return catd_audit_export (self->store, out, error);
+}
+
+gboolean
+catd_station_audit_verify (CatdStation  *self,
+                           gint64       *n_rows,
+                           GError      **error)
+{
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  return catd_audit_verify (self->store, n_rows, error);
+}
+
+/* Runs a consistency query whose rows are problems; the first becomes the
+ * error. */
+static gboolean
+no_rows (CatdStation  *self,
+         const char   *sql,
+         const char   *what,
+         GError      **error)
+{
+  sqlite3_stmt *stmt = catd_store_prepare (self->store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_CORRUPT, "%s: %s", what,
+                 catd_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/**
+ * catd_station_check:
+ * @warnings: (out) (optional): things worth knowing that are not failures
+ *
+ * Checks the database's integrity and foreign keys, that every acta's state
+ * agrees with what was keyed and queued, and that every stored image is
+ * present and hashes to its address. Returns %FALSE on the first failure
+ * (%CATD_STORE_ERROR_CORRUPT or %CATD_IMAGE_ERROR_INTEGRITY). Images on disk
+ * that no row names are reported in @warnings, never deleted. Reads every
+ * image: seconds per gigabyte.
+ */
+gboolean
+catd_station_check (CatdStation  *self,
+                    GPtrArray   **warnings,
+                    GError      **error)
+{
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) on_disk = NULL;
+  const char *images_dir;
+  sqlite3_stmt *stmt;
+  int rc;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  images_dir = catd_store_get_images_dir (self->store);
+
+  stmt = catd_store_prepare (self->store, "PRAGMA integrity_check", error);
+  if (stmt == NULL)
+    return FALSE;
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW && g_strcmp0 (catd_column_text (stmt, 0), "ok") != 0)
+    {
+      g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_CORRUPT,
+                   "the station database is damaged: %s", catd_column_text (stmt, 0));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  if (!no_rows (self, "SELECT \"table\" || ' row ' || rowid FROM pragma_foreign_key_check",
+                "a row points at nothing", error) ||
+      !no_rows (self,
+                "SELECT a.clave_acta FROM acta a JOIN catalog_acta ca "
+                "ON ca.clave_acta = a.catalog_acta "
+                "WHERE a.state NOT IN ('registered', 'digitized', 'sin_acta') AND "
+                "(SELECT count(*) FROM keyed_value k WHERE k.acta = a.id AND k.step = 'pass1') "
+                "!= 5 + (SELECT count(*) FROM contest_field f WHERE f.contest = ca.contest)",
+                "an acta past its first capture lacks a whole first pass", error) ||
+      !no_rows (self,
+                "SELECT a.clave_acta FROM acta a JOIN catalog_acta ca "
+                "ON ca.clave_acta = a.catalog_acta "
+                "WHERE a.state IN ('rekey', 'arbitration', 'coordinator', 'verified') AND "
+                "(SELECT count(*) FROM acta_field f WHERE f.acta = a.id) "
+                "!= 5 + (SELECT count(*) FROM contest_field f WHERE f.contest = ca.contest)",
+                "an acta past its second capture lacks the state of some field", error) ||
+      !no_rows (self,
+                "SELECT a.clave_acta FROM acta a WHERE a.state = 'verified' AND EXISTS "
+                "(SELECT 1 FROM acta_field f WHERE f.acta = a.id AND f.status != 'settled')",
+                "a verified acta has unsettled fields", error) ||
+      !no_rows (self,
+                "SELECT a.clave_acta FROM acta a WHERE a.state IN ('verified', 'sin_acta', "
+                "'fuera_de_catalogo') AND NOT EXISTS (SELECT 1 FROM record r WHERE r.acta = a.id)",
+                "a final acta has no record to upload", error) ||
+      !no_rows (self,
+                "SELECT r.record_id FROM record r WHERE NOT EXISTS (SELECT 1 FROM outbox o "
+                "WHERE o.kind = 'record' AND o.ref = r.record_id)",
+                "a record is missing from the upload queue", error) ||
+      !no_rows (self,
+                "SELECT a.clave_acta FROM acta a WHERE a.state = 'digitized' AND "
+                "a.image_sha256 IS NULL", "a digitized acta has no image", error))
+    return FALSE;
+
+  stmt = catd_store_prepare (self->store, "SELECT sha256 FROM image", error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      const char *sha = catd_column_text (stmt, 0);
+
+      if (!catd_image_verify (images_dir, sha, error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+      g_hash_table_add (known, g_strdup (sha));
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  on_disk = catd_image_list_stored (images_dir);
+  for (guint i = 0; i < on_disk->len; i++)
+    if (!g_hash_table_contains (known, g_ptr_array_index (on_disk, i)))
+      g_ptr_array_add (notes, g_strdup_printf ("image %s is stored but no acta names it "
+                                               "(left in place)",
+                                               (char *)g_ptr_array_index (on_disk, i)));
+  if (self->removed_temp_files > 0)
+    g_ptr_array_add (notes, g_strdup_printf ("removed %u unfinished image file(s) left by an "
+                                             "interrupted scan or import",
+                                             self->removed_temp_files));
+
+  if (warnings)
+    *warnings = g_steal_pointer (&notes);
+  return TRUE;
+}

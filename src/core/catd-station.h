@@ -1,0 +1,194 @@
+/* catd-station.h - the station engine: users, acopio, images, double-blind capture
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "catd-catalog.h"
+#include "catd-image.h"
+#include "catd-store.h"
+#include "catd-types.h"
+
+G_BEGIN_DECLS
+
+#define CATD_TYPE_USER (catd_user_get_type ())
+G_DECLARE_FINAL_TYPE (CatdUser, catd_user, CATD, USER, GObject)
+
+const char *catd_user_get_login (CatdUser *self);
+const char *catd_user_get_name  (CatdUser *self);
+CatdRole    catd_user_get_role  (CatdUser *self);
+
+typedef enum
+{
+  CATD_CAPTURE_AWAITING_PASS2,
+  CATD_CAPTURE_VERIFIED,
+  CATD_CAPTURE_REKEY_REQUIRED,
+  CATD_CAPTURE_ARBITRATION,
+  CATD_CAPTURE_COORDINATOR,
+} CatdCaptureStatus;
+
+/* What a capture step answers: field codes only, never anyone's values. */
+typedef struct
+{
+  char              *clave_acta;
+  int                pass;      /* 1, 2, 3 re-key, 4 arbitration, 5 resolution */
+  CatdCaptureStatus  status;
+  GStrv              fields;    /* codes needing the next action, in acta order */
+} CatdCaptureResult;
+
+void        catd_capture_result_free        (CatdCaptureResult *result);
+const char *catd_capture_status_to_string   (CatdCaptureStatus  status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdCaptureResult, catd_capture_result_free)
+
+typedef struct
+{
+  const char *tipo_documento;     /* NULL: "Acta PREP" */
+  const char *traslado;           /* NULL, "D", "F" or "I" */
+  gboolean    fuera_de_catalogo;
+  const char *election;           /* required with fuera_de_catalogo */
+} CatdRegisterOptions;
+
+/* What the acopio screen shows after a registration. */
+typedef struct
+{
+  char          *clave_acta;
+  char          *clave_casilla;   /* "-" fuera de catálogo */
+  char          *election;
+  char          *election_nombre;
+  CatdActaState  state;
+  char          *registered_at;   /* dd/mm/yyyy hh:mm:ss, central Mexico time */
+} CatdRegistration;
+
+void catd_registration_free (CatdRegistration *registration);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdRegistration, catd_registration_free)
+
+typedef struct
+{
+  const char *central_url;
+  const char *token_file;
+  const char *ca_file;
+} CatdCentralConfig;
+
+#define CATD_TYPE_STATION (catd_station_get_type ())
+G_DECLARE_FINAL_TYPE (CatdStation, catd_station, CATD, STATION, GObject)
+
+CatdStation       *catd_station_create          (const char              *data_dir,
+                                                 const char              *station_id,
+                                                 CatdCatalog             *catalog,
+                                                 const CatdCentralConfig *central,
+                                                 GError                 **error);
+CatdStation       *catd_station_open            (const char              *data_dir,
+                                                 GError                 **error);
+CatdStore         *catd_station_get_store       (CatdStation             *self);
+const char        *catd_station_get_id          (CatdStation             *self);
+void               catd_station_set_clock       (CatdStation             *self,
+                                                 CatdClockFunc            func,
+                                                 gpointer                 user_data);
+guint              catd_station_get_removed_temp_files (CatdStation      *self);
+
+gboolean           catd_station_has_users       (CatdStation             *self);
+CatdUser          *catd_station_add_user        (CatdStation             *self,
+                                                 CatdUser                *actor,
+                                                 const char              *login,
+                                                 const char              *name,
+                                                 CatdRole                 role,
+                                                 const char              *pin,
+                                                 GError                 **error);
+CatdUser          *catd_station_authenticate    (CatdStation             *self,
+                                                 const char              *login,
+                                                 const char              *pin,
+                                                 GError                 **error);
+
+CatdRegistration  *catd_station_register        (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 const CatdRegisterOptions *options,
+                                                 GError                 **error);
+void               catd_station_register_async  (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 GCancellable            *cancellable,
+                                                 GAsyncReadyCallback      callback,
+                                                 gpointer                 user_data);
+CatdRegistration  *catd_station_register_finish (CatdStation             *self,
+                                                 GAsyncResult            *result,
+                                                 GError                 **error);
+CatdRegistration  *catd_station_sin_acta        (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 CatdSinActaReason        reason,
+                                                 GError                 **error);
+gboolean           catd_station_import_image    (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 const char              *path,
+                                                 CatdImageInfo           *info,
+                                                 GError                 **error);
+
+GPtrArray         *catd_station_get_acta_fields (CatdStation             *self,
+                                                 const char              *clave_acta,
+                                                 GError                 **error);
+CatdCaptureResult *catd_station_capture         (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 JsonNode                *values,
+                                                 GError                 **error);
+void               catd_station_capture_async   (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 JsonNode                *values,
+                                                 GCancellable            *cancellable,
+                                                 GAsyncReadyCallback      callback,
+                                                 gpointer                 user_data);
+CatdCaptureResult *catd_station_capture_finish  (CatdStation             *self,
+                                                 GAsyncResult            *result,
+                                                 GError                 **error);
+CatdCaptureResult *catd_station_rekey           (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 JsonNode                *values,
+                                                 GError                 **error);
+CatdCaptureResult *catd_station_arbitrate       (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 JsonNode                *values,
+                                                 GError                 **error);
+CatdCaptureResult *catd_station_resolve         (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 JsonNode                *values,
+                                                 const char              *note,
+                                                 GError                 **error);
+
+JsonNode          *catd_station_show            (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 GError                 **error);
+JsonNode          *catd_station_status          (CatdStation             *self,
+                                                 GError                 **error);
+char              *catd_station_export_prep_csv (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *election,
+                                                 char                     delimiter,
+                                                 GError                 **error);
+GStrv              catd_station_list_elections  (CatdStation             *self);
+gboolean           catd_station_audit_export    (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 GOutputStream           *out,
+                                                 GError                 **error);
+gboolean           catd_station_audit_verify    (CatdStation             *self,
+                                                 gint64                  *n_rows,
+                                                 GError                 **error);
+gboolean           catd_station_check           (CatdStation             *self,
+                                                 GPtrArray              **warnings,
+                                                 GError                 **error);
+
+char              *catd_normalize_clave         (const char              *text);
+
+G_END_DECLS
