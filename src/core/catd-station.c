@@ -771,13 +771,15 @@ fail:
 }
 
 /* Seconds a login stays locked after @failures wrong PINs in a row: none for
- * the first two slips, then doubling from 1 s to a 5-minute ceiling. */
+ * the first two slips, then 30 s doubling to a 15-minute ceiling. A
+ * capturista who mistypes twice loses nothing; guessing a 4-digit PIN
+ * takes weeks. */
 static gint64
 lock_seconds (gint64 failures)
 {
   if (failures < 3)
     return 0;
-  return MIN ((gint64)1 << MIN (failures - 3, 20), 300);
+  return MIN ((gint64)30 << MIN (failures - 3, 10), 900);
 }
 
 /**

@@ -1,0 +1,234 @@
+/* catd-test-util.c - shared fixtures for the libcatd tests
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <tiffio.h>
+
+#include "catd-catalog.h"
+#include "catd-test-util.h"
+
+gint64
+catd_test_clock_read (gpointer data)
+{
+  CatdTestClock *clock = data;
+
+  if (clock->usec == 0)
+    clock->usec = G_GINT64_CONSTANT (1717372800) * G_USEC_PER_SEC;  /* 2024-06-03 00:00 UTC */
+  clock->usec += G_USEC_PER_SEC;
+  return clock->usec;
+}
+
+char *
+catd_test_make_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("catd-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+static void
+remove_tree (const char *path)
+{
+  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+    {
+      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+      const char *name;
+
+      while (dir && (name = g_dir_read_name (dir)))
+        {
+          g_autofree char *child = g_build_filename (path, name, NULL);
+          remove_tree (child);
+        }
+      g_rmdir (path);
+    }
+  else
+    g_unlink (path);
+}
+
+void
+catd_test_remove_dir (const char *dir)
+{
+  if (dir != NULL && g_getenv ("CATD_TEST_KEEP") == NULL)
+    remove_tree (dir);
+}
+
+/* A file of the source tree, relative to the top directory. */
+char *
+catd_test_data_path (const char *first,
+                     ...)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  const char *srcdir = g_getenv ("CATD_TOP_SRCDIR");
+  va_list args;
+
+  g_assert_nonnull (srcdir);
+  g_ptr_array_add (parts, (gpointer)srcdir);
+  g_ptr_array_add (parts, (gpointer)first);
+  va_start (args, first);
+  for (const char *p = va_arg (args, const char *); p; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer)p);
+  va_end (args);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **)parts->pdata);
+}
+
+/* A station on @catalog_file (relative to the source tree) with a fixed
+ * clock when @clock is given. */
+CatdStation *
+catd_test_station_new (const char    *dir,
+                       const char    *catalog_file,
+                       CatdTestClock *clock)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = catd_test_data_path (catalog_file, NULL);
+  g_autoptr(CatdCatalog) catalog = catd_catalog_new_from_file (path, &error);
+  CatdStation *station;
+
+  g_assert_no_error (error);
+  station = catd_station_create (dir, "CATD-TEST-01", catalog, NULL, &error);
+  g_assert_no_error (error);
+  if (clock != NULL)
+    catd_station_set_clock (station, catd_test_clock_read, clock);
+  return station;
+}
+
+CatdUser *
+catd_test_add_user (CatdStation *station,
+                    CatdUser    *coordinator,
+                    const char  *login,
+                    CatdRole     role)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *name = g_strdup_printf ("Usuario %s", login);
+  CatdUser *user = catd_station_add_user (station, coordinator, login, name, role,
+                                          CATD_TEST_PIN, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (user);
+  return user;
+}
+
+/* A small grey page whose pixels depend on @seed, so that every seed gives
+ * different bytes (and a different content address). */
+char *
+catd_test_write_tiff (const char *dir,
+                      guint       seed)
+{
+  g_autofree char *name = g_strdup_printf ("page-%u.tif", seed);
+  char *path = g_build_filename (dir, name, NULL);
+  const guint width = 64, height = 48;
+  guint8 row[64];
+  TIFF *tif = TIFFOpen (path, "w");
+
+  g_assert_nonnull (tif);
+  TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, width);
+  TIFFSetField (tif, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+  TIFFSetField (tif, TIFFTAG_XRESOLUTION, 200.0);
+  TIFFSetField (tif, TIFFTAG_YRESOLUTION, 200.0);
+  TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 16);
+  for (guint y = 0; y < height; y++)
+    {
+      for (guint x = 0; x < width; x++)
+        row[x] = (guint8)((x * 7 + y * 13 + seed * 31 + (seed >> 8) * 17) & 0xff);
+      g_assert_cmpint (TIFFWriteScanline (tif, row, y, 0), ==, 1);
+    }
+  TIFFClose (tif);
+  return path;
+}
+
+/* Plausible values for every field of the acta, varying with @seed. */
+JsonNode *
+catd_test_values (CatdStation *station,
+                  const char  *clave_acta,
+                  guint        seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) fields = catd_station_get_acta_fields (station, clave_acta, &error);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_assert_no_error (error);
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+
+      json_builder_set_member_name (builder, field->code);
+      json_builder_add_int_value (builder, (seed * 7 + i * 3) % 23);
+    }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* A deep copy: json_node_copy() shares the object of an object node. */
+JsonNode *
+catd_test_values_copy (JsonNode *values)
+{
+  g_autofree char *text = json_to_string (values, FALSE);
+
+  return json_from_string (text, NULL);
+}
+
+/* Sets @code to @value in @values: a number, "ilegible" or "sin_dato". */
+JsonNode *
+catd_test_values_set (JsonNode   *values,
+                      const char *code,
+                      const char *value)
+{
+  JsonObject *object = json_node_get_object (values);
+
+  if (g_ascii_isdigit (value[0]))
+    json_object_set_int_member (object, code, g_ascii_strtoll (value, NULL, 10));
+  else
+    json_object_set_string_member (object, code, value);
+  return values;
+}
+
+/* {"CODE": value, ...} from pairs of strings. */
+JsonNode *
+catd_test_values_only (const char *first_code,
+                       ...)
+{
+  JsonNode *node = json_node_init_object (json_node_alloc (), json_object_new ());
+  va_list args;
+
+  va_start (args, first_code);
+  for (const char *code = first_code; code; code = va_arg (args, const char *))
+    catd_test_values_set (node, code, va_arg (args, const char *));
+  va_end (args);
+  return node;
+}
+
+/* The first catalog acta matching @where_sql (a condition on catalog_acta
+ * ca and casilla c), for tests that need "an especial of GUB" and the like. */
+char *
+catd_test_catalog_acta (CatdStation *station,
+                        const char  *where_sql)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT ca.clave_acta FROM catalog_acta ca "
+                                          "JOIN casilla c ON c.clave = ca.casilla WHERE %s "
+                                          "ORDER BY ca.clave_acta LIMIT 1", where_sql);
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  sqlite3_stmt *stmt = NULL;
+  char *clave = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    clave = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  g_assert_nonnull (clave);
+  return clave;
+}

@@ -1,0 +1,49 @@
+/* catd-test-util.h - shared fixtures for the libcatd tests
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "catd-station.h"
+
+G_BEGIN_DECLS
+
+#define CATD_TEST_PIN "1234"
+
+/* A fixed election-night clock: 2 June 2024, 18:00:00 UTC-6, advancing one
+ * second per reading, so that times in golden files never change. */
+typedef struct
+{
+  gint64 usec;
+} CatdTestClock;
+
+gint64       catd_test_clock_read    (gpointer       clock);
+char        *catd_test_make_dir      (void);
+void         catd_test_remove_dir    (const char    *dir);
+char        *catd_test_data_path     (const char    *first,
+                                      ...) G_GNUC_NULL_TERMINATED;
+CatdStation *catd_test_station_new   (const char    *dir,
+                                      const char    *catalog_file,
+                                      CatdTestClock *clock);
+CatdUser    *catd_test_add_user      (CatdStation   *station,
+                                      CatdUser      *coordinator,
+                                      const char    *login,
+                                      CatdRole       role);
+char        *catd_test_write_tiff    (const char    *dir,
+                                      guint          seed);
+JsonNode    *catd_test_values        (CatdStation   *station,
+                                      const char    *clave_acta,
+                                      guint          seed);
+JsonNode    *catd_test_values_copy   (JsonNode      *values);
+JsonNode    *catd_test_values_set    (JsonNode      *values,
+                                      const char    *code,
+                                      const char    *value);
+JsonNode    *catd_test_values_only   (const char    *first_code,
+                                      ...) G_GNUC_NULL_TERMINATED;
+char        *catd_test_catalog_acta  (CatdStation   *station,
+                                      const char    *where_sql);
+
+G_END_DECLS
