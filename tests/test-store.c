@@ -385,13 +385,15 @@ test_import_image (Fixture       *f,
   g_assert_cmpint (g_stat (stored, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  /* Same bytes for another acta: stored once, bound twice. */
-  g_assert_true (catd_station_import_image (f->station, f->dig, c2, tiff, NULL, &error));
-  g_assert_no_error (error);
+  /* The same bytes for another acta: one of the two is the wrong paper. */
+  g_assert_false (catd_station_import_image (f->station, f->dig, c2, tiff, NULL, &error));
+  g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE);
+  g_assert_nonnull (strstr (error->message, c1));
+  g_clear_error (&error);
   g_assert_cmpint (count (f->station, "SELECT count(*) FROM image"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta_image"), ==, 2);
+  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta_image"), ==, 1);
   g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta WHERE state = 'digitized' AND "
-                          "digitalizacion = 'IMPORTADA'"), ==, 2);
+                          "digitalizacion = 'IMPORTADA'"), ==, 1);
 
   /* An acta with an image is not silently re-imaged. */
   g_assert_false (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, &error));

@@ -1704,7 +1704,8 @@ catd_station_register_finish (CatdStation   *self,
  * Stores @path as the image of a registered acta (digitalización
  * IMPORTADA). The image is durable on disk before the row that names it
  * commits. Refuses what libtiff cannot read, an acta that already has an
- * image, a sin acta.
+ * image, a sin acta, and an image already bound to another acta
+ * (%CATD_STATION_ERROR_DUPLICATE).
  */
 gboolean
 catd_station_import_image (CatdStation    *self,
@@ -1779,6 +1780,25 @@ catd_station_import_image (CatdStation    *self,
                    "acta %s was digitized by someone else meanwhile", row.clave_acta);
       goto fail;
     }
+
+  /* The same bytes bound to two actas mean one of them shows the wrong
+   * paper: a file imported twice, or a page fed twice. */
+  stmt = catd_store_prepare (self->store, "SELECT a.clave_acta FROM acta_image ai "
+                             "JOIN acta a ON a.id = ai.acta WHERE ai.sha256 = ? AND ai.acta != ?",
+                             error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, info->sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, row.id);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE,
+                   "this image is already the image of acta %s: check that the file is the "
+                   "one for acta %s", catd_column_text (stmt, 0), row.clave_acta);
+      sqlite3_reset (stmt);
+      goto fail;
+    }
+  sqlite3_reset (stmt);
 
   now = catd_store_now_iso (self->store);
   stmt = catd_store_prepare (self->store, "INSERT INTO image (sha256, size, width, height, dpi, "

@@ -1,0 +1,130 @@
+#!/usr/bin/env bash
+# demo.sh - install what is missing, build, and walk the demo election
+#
+# Copyright 2026 The CATD Station authors
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Until the desktop station exists this is a scripted election night through
+# catdctl on the demo catalog (data/demo/catalog.json): acopio, digitization,
+# double-blind capture with a mismatch and an arbitration, sin acta, fuera
+# de catálogo, status, and the prep-csv export it prints at the end.
+#
+# Usage: build-aux/demo.sh [DATA_DIR]   (default: a fresh temporary directory)
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+# shellcheck source=setup.sh
+source build-aux/setup.sh
+catd_setup
+
+if [[ ! -f build/build.ninja ]]; then
+  meson setup build >/dev/null
+fi
+ninja -C build >/dev/null
+
+work=$(mktemp -d -t catd-demo-XXXXXX)
+data=${1:-$work/station}
+if [[ -e "$data/station.db" ]]; then
+  echo "demo: $data already holds a station; give a new directory" >&2
+  exit 2
+fi
+
+catdctl () { "$top/build/src/cli/catdctl" --data-dir "$data" "$@"; }
+as () { local login=$1 pin=$2; shift 2; CATD_PIN=$pin catdctl --user "$login" "$@"; }
+step () { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "Station set-up with the demo election"
+catdctl init --station-id CATD-14-DEMO --catalog data/demo/catalog.json
+echo 2024 | catdctl user add coordinadora --role coordinador --name "Coordinadora Demo"
+declare -A pins=([acopio1]=1111 [digital1]=2222 [captura1]=3333 [captura2]=4444 [verifica1]=5555)
+declare -A roles=([acopio1]=acopiador [digital1]=digitalizador [captura1]=capturista
+                  [captura2]=capturista [verifica1]=verificador)
+for login in acopio1 digital1 captura1 captura2 verifica1; do
+  echo "${pins[$login]}" | as coordinadora 2024 user add "$login" --role "${roles[$login]}" \
+    --name "Demo $login"
+done
+echo "users (login/PIN): coordinadora/2024 acopio1/1111 digital1/2222 captura1/3333" \
+     "captura2/4444 verifica1/5555"
+
+mapfile -t actas < <(sqlite3 "$data/station.db" \
+  "SELECT clave_acta FROM catalog_acta WHERE election = 'GUB' ORDER BY clave_acta LIMIT 8")
+
+step "Acopio: ${#actas[@]} actas arrive, one package without its acta, one unknown label"
+for clave in "${actas[@]}"; do
+  as acopio1 1111 register "$clave" --traslado F
+done
+sin=$(sqlite3 "$data/station.db" \
+  "SELECT clave_acta FROM catalog_acta WHERE election = 'GUB' ORDER BY clave_acta DESC LIMIT 1")
+as acopio1 1111 sin-acta "$sin" --reason paquete-no-entregado
+as acopio1 1111 register "14-SIN-ETIQUETA-01" --fuera-de-catalogo --election GUB
+echo "a second registration of ${actas[0]} is refused:"
+as acopio1 1111 register "${actas[0]}" || true
+
+step "Digitalización: one TIFF per acta (imported; scanning comes with SANE support)"
+i=0
+for clave in "${actas[@]}"; do
+  i=$((i + 1))
+  /usr/bin/python3 - "$work/page-$i.pgm" "$i" <<'PY'
+import sys
+path, seed = sys.argv[1], int(sys.argv[2])
+w, h = 850, 1100   # a Letter page at 100 dpi
+with open(path, "wb") as f:
+    f.write(b"P5\n%d %d\n255\n" % (w, h))
+    # A page of ruled boxes, different for every acta.
+    f.write(bytes(40 if (x % (40 + seed) < 2 or y % (30 + seed) < 2) else 250
+                  for y in range(h) for x in range(w)))
+PY
+  ppm2tiff -c zip -R 100 "$work/page-$i.pgm" "$work/page-$i.tif"
+  as digital1 2222 import-image "$work/page-$i.tif" --acta "$clave"
+done
+
+values_for () {
+  # Every field of the acta from what catdctl shows, with numbers that vary
+  # by acta; the second argument changes one field (a tired capturista).
+  as coordinadora 2024 --json show "$1" | /usr/bin/python3 -c '
+import json, sys, zlib
+acta = json.load(sys.stdin)
+seed = zlib.crc32(acta["clave_acta"].encode())
+values = {}
+for i, f in enumerate(acta["fields"]):
+    values[f["code"]] = (seed >> (i % 24)) % 40 + (60 if f["kind"] == "info" else 0)
+if sys.argv[1] != "-":
+    values[sys.argv[1]] = 3
+print(json.dumps(values))' "${2:--}"
+}
+
+step "Captura: two capturistas key every acta blind"
+for clave in "${actas[@]}"; do
+  values_for "$clave" | as captura1 3333 capture "$clave" --values -
+done
+n=0
+for clave in "${actas[@]}"; do
+  n=$((n + 1))
+  case $n in
+    2) values_for "$clave" PAN | as captura2 4444 capture "$clave" --values -
+       echo "captura2 looks at the image again and re-keys PAN:"
+       values_for "$clave" | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"PAN": json.load(sys.stdin)["PAN"]}))' \
+         | as captura2 4444 rekey "$clave" --values - ;;
+    3) values_for "$clave" MORENA | as captura2 4444 capture "$clave" --values -
+       echo "captura2 confirms the value; a verificador arbitrates blind:"
+       echo '{"MORENA": 3}' | as captura2 4444 rekey "$clave" --values -
+       values_for "$clave" | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"MORENA": json.load(sys.stdin)["MORENA"]}))' \
+         | as verifica1 5555 arbitrate "$clave" --values - ;;
+    *) values_for "$clave" | as captura2 4444 capture "$clave" --values - ;;
+  esac
+done
+
+step "Coordinación: status"
+as coordinadora 2024 status
+
+step "Integrity: audit chain and stored images"
+catdctl audit verify
+catdctl check
+
+step "Export prep-csv (Gubernatura)"
+mkdir -p "$work/export"
+as coordinadora 2024 export --format prep-csv --out "$work/export" >/dev/null
+cat "$work/export/GUB.csv"
+echo
+echo "demo: station data in $data; exports in $work/export"
