@@ -117,8 +117,8 @@ catd_field_code_is_info (const char *code)
   return FALSE;
 }
 
-static void
-field_free (gpointer data)
+void
+catd_field_free (gpointer data)
 {
   CatdField *field = data;
 
@@ -675,7 +675,7 @@ parse_contests (CatdCatalog *self,
       contest = g_new0 (CatdContest, 1);
       contest->election = election;
       contest->ambito_id = ambito_id;
-      contest->fields = g_ptr_array_new_with_free_func (field_free);
+      contest->fields = g_ptr_array_new_with_free_func (catd_field_free);
       g_ptr_array_add (self->contests, contest);
       if (!parse_fields (contest, fields, path, error))
         return FALSE;

@@ -116,6 +116,7 @@ const CatdContest  *catd_catalog_contest_for      (CatdCatalog        *self,
                                                    const CatdElection *election);
 guint               catd_catalog_count_actas      (CatdCatalog        *self);
 
+void                catd_field_free               (gpointer           field);
 gboolean            catd_field_kind_is_vote       (CatdFieldKind      kind);
 const char         *catd_field_kind_to_string     (CatdFieldKind      kind);
 gboolean            catd_field_kind_from_string   (const char        *str,

@@ -957,7 +957,7 @@ _catd_station_contest_fields (CatdStation  *self,
   if (stmt == NULL)
     return NULL;
 
-  fields = g_ptr_array_new ();
+  fields = g_ptr_array_new_with_free_func (catd_field_free);
   for (guint i = 0; i < 4; i++)
     {
       field = g_new0 (CatdField, 1);
