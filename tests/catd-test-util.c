@@ -60,24 +60,49 @@ catd_test_remove_dir (const char *dir)
     remove_tree (dir);
 }
 
-/* A file of the source tree, relative to the top directory. */
+static char *
+path_under (const char *root_variable,
+            const char *first,
+            va_list     args)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  const char *root = g_getenv (root_variable);
+
+  if (root == NULL)
+    g_error ("%s is not set: run the tests with meson test", root_variable);
+  g_ptr_array_add (parts, (gpointer)root);
+  for (const char *p = first; p; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer)p);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **)parts->pdata);
+}
+
+/* A file of the source tree, relative to its top directory. */
 char *
 catd_test_data_path (const char *first,
                      ...)
 {
-  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
-  const char *srcdir = g_getenv ("CATD_TOP_SRCDIR");
   va_list args;
+  char *path;
 
-  g_assert_nonnull (srcdir);
-  g_ptr_array_add (parts, (gpointer)srcdir);
-  g_ptr_array_add (parts, (gpointer)first);
   va_start (args, first);
-  for (const char *p = va_arg (args, const char *); p; p = va_arg (args, const char *))
-    g_ptr_array_add (parts, (gpointer)p);
+  path = path_under ("CATD_TOP_SRCDIR", first, args);
   va_end (args);
-  g_ptr_array_add (parts, NULL);
-  return g_build_filenamev ((char **)parts->pdata);
+  return path;
+}
+
+/* A file of the build tree (a program), relative to its top directory. */
+char *
+catd_test_build_path (const char *first,
+                      ...)
+{
+  va_list args;
+  char *path;
+
+  va_start (args, first);
+  path = path_under ("CATD_TOP_BUILDDIR", first, args);
+  va_end (args);
+  return path;
 }
 
 /* A station on @catalog_file (relative to the source tree) with a fixed
@@ -116,16 +141,18 @@ catd_test_add_user (CatdStation *station,
   return user;
 }
 
-/* A small grey page whose pixels depend on @seed, so that every seed gives
- * different bytes (and a different content address). */
-char *
-catd_test_write_tiff (const char *dir,
-                      guint       seed)
+/* A grey page of @width x @height noise drawn from @seed, written as a
+ * Deflate TIFF at 200 dpi to @path. Noise does not compress, so the file is
+ * about width x height bytes, and every seed gives different bytes (a
+ * different content address); the same seed writes the same bytes. */
+void
+catd_test_write_tiff_file (const char *path,
+                           guint32     seed,
+                           guint       width,
+                           guint       height)
 {
-  g_autofree char *name = g_strdup_printf ("page-%u.tif", seed);
-  char *path = g_build_filename (dir, name, NULL);
-  const guint width = 64, height = 48;
-  guint8 row[64];
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  g_autofree guint8 *row = g_malloc (width);
   TIFF *tif = TIFFOpen (path, "w");
 
   g_assert_nonnull (tif);
@@ -143,10 +170,21 @@ catd_test_write_tiff (const char *dir,
   for (guint y = 0; y < height; y++)
     {
       for (guint x = 0; x < width; x++)
-        row[x] = (guint8)((x * 7 + y * 13 + seed * 31 + (seed >> 8) * 17) & 0xff);
+        row[x] = (guint8)g_rand_int_range (rand, 0, 256);
       g_assert_cmpint (TIFFWriteScanline (tif, row, y, 0), ==, 1);
     }
   TIFFClose (tif);
+}
+
+/* A small page for @seed in @dir (64 x 48); returns its path. */
+char *
+catd_test_write_tiff (const char *dir,
+                      guint       seed)
+{
+  g_autofree char *name = g_strdup_printf ("page-%u.tif", seed);
+  char *path = g_build_filename (dir, name, NULL);
+
+  catd_test_write_tiff_file (path, seed, 64, 48);
   return path;
 }
 

@@ -32,6 +32,12 @@ CatdUser    *catd_test_add_user      (CatdStation   *station,
                                       CatdUser      *coordinator,
                                       const char    *login,
                                       CatdRole       role);
+char        *catd_test_build_path    (const char    *first,
+                                      ...) G_GNUC_NULL_TERMINATED;
+void         catd_test_write_tiff_file (const char  *path,
+                                        guint32      seed,
+                                        guint        width,
+                                        guint        height);
 char        *catd_test_write_tiff    (const char    *dir,
                                       guint          seed);
 JsonNode    *catd_test_values        (CatdStation   *station,

@@ -530,8 +530,7 @@ run_catdctl (const char  *dir,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *catdctl = g_build_filename (g_getenv ("CATD_TOP_BUILDDIR"), "src", "cli",
-                                               "catdctl", NULL);
+  g_autofree char *catdctl = catd_test_build_path ("src", "cli", "catdctl", NULL);
   char *out = NULL, *err = NULL;
   Run run;
   va_list args;

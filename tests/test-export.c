@@ -278,7 +278,8 @@ test_golden_night (void)
 
   script_night (&n);
 
-  elections = catd_station_list_elections (n.station);
+  elections = catd_station_list_elections (n.station, &error);
+  g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (elections), ==, 3);
   for (guint i = 0; elections[i]; i++)
     {

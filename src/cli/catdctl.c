@@ -859,9 +859,11 @@ cmd_export (Args *args)
     }
   else
     {
-      g_auto(GStrv) elections = catd_station_list_elections (station);
+      g_auto(GStrv) elections = catd_station_list_elections (station, &error);
       const char *dir = out ? out : ".";
 
+      if (elections == NULL)
+        return fail_with (error);
       if (g_mkdir_with_parents (dir, 0755) != 0)
         return usage_error ("cannot create the directory %s: %s", dir, g_strerror (errno));
       for (guint i = 0; elections[i]; i++)

@@ -97,7 +97,7 @@ catd_audit_append (CatdStore   *store,
                    gint64      *seq_out,
                    GError     **error)
 {
-  g_autofree char *head = catd_store_get_meta (store, "audit_head");
+  g_autofree char *head = NULL;
   g_autofree char *prev_hash = NULL;
   g_autofree char *detail_text = NULL;
   g_autofree char *at = catd_store_now_iso (store);
@@ -108,6 +108,8 @@ catd_audit_append (CatdStore   *store,
 
   g_return_val_if_fail (!sqlite3_get_autocommit (catd_store_get_db (store)), FALSE);
 
+  if (!catd_store_lookup_meta (store, "audit_head", &head, error))
+    return FALSE;
   if (!parse_head (head, &seq, &prev_hash))
     {
       g_set_error (error, CATD_AUDIT_ERROR, CATD_AUDIT_ERROR_BROKEN,
@@ -215,7 +217,7 @@ catd_audit_verify (CatdStore  *store,
                    gint64     *n_rows,
                    GError    **error)
 {
-  g_autofree char *head = catd_store_get_meta (store, "audit_head");
+  g_autofree char *head = NULL;
   g_autofree char *head_hash = NULL;
   g_autofree char *prev = g_strdup (GENESIS_HASH);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
@@ -223,6 +225,8 @@ catd_audit_verify (CatdStore  *store,
   gint64 expected = 1, head_seq, n_values = 0, n_keyed = 0;
   int rc;
 
+  if (!catd_store_lookup_meta (store, "audit_head", &head, error))
+    return FALSE;
   if (!parse_head (head, &head_seq, &head_hash))
     return broken (error, 0, "the recorded head of the log is damaged");
 

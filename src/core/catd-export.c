@@ -195,7 +195,8 @@ catd_export_prep_csv (CatdStore   *store,
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_text (stmt, 1, election, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  rc = catd_store_step (store, stmt, error);
+  if (rc == SQLITE_ROW)
     {
       tipo_acta = g_strdup (catd_column_text (stmt, 0));
       entidad_id = sqlite3_column_int64 (stmt, 1);
@@ -203,6 +204,8 @@ catd_export_prep_csv (CatdStore   *store,
       sum.esperadas = sqlite3_column_int64 (stmt, 3);
     }
   sqlite3_reset (stmt);
+  if (rc == 0)
+    return NULL;
   if (tipo_acta == NULL)
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,

@@ -9,6 +9,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include <tiffio.h>
 #include <unistd.h>
@@ -199,6 +201,41 @@ write_all (int          fd,
   return TRUE;
 }
 
+/* Creates and locks a temporary file in @images_dir. Between creating and
+ * locking, a cleaner in another process may take the file for abandoned and
+ * remove it: then the name no longer leads to our file, and we start again. */
+static int
+create_locked_temp (const char  *images_dir,
+                    char       **path_out)
+{
+  for (guint attempt = 0; attempt < 10; attempt++)
+    {
+      g_autofree char *path = g_build_filename (images_dir, TEMP_PREFIX "XXXXXX", NULL);
+      struct stat by_fd, by_name;
+      int fd = g_mkstemp_full (path, O_RDWR | O_CLOEXEC, 0600);
+
+      if (fd < 0)
+        return -1;
+      if (flock (fd, LOCK_EX) != 0)
+        {
+          int errsv = errno;
+          g_unlink (path);
+          close (fd);
+          errno = errsv;
+          return -1;
+        }
+      if (fstat (fd, &by_fd) == 0 && g_stat (path, &by_name) == 0 &&
+          by_fd.st_ino == by_name.st_ino && by_fd.st_dev == by_name.st_dev)
+        {
+          *path_out = g_steal_pointer (&path);
+          return fd;
+        }
+      close (fd);
+    }
+  errno = EAGAIN;
+  return -1;
+}
+
 /**
  * catd_image_store:
  * @bytes: the exact bytes of a TIFF file
@@ -242,22 +279,16 @@ catd_image_store (const char     *images_dir,
   if (g_mkdir_with_parents (images_dir, 0700) != 0)
     return set_io_error (error, errno, "cannot create", images_dir);
 
-  tmp_path = g_build_filename (images_dir, TEMP_PREFIX "XXXXXX", NULL);
-  fd = g_mkstemp_full (tmp_path, O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0)
+  /* The temporary file stays open and locked until it has its final name,
+   * so that another process opening the station (which removes what a
+   * crash left behind) can tell a write in progress from an abandoned one. */
+  if ((fd = create_locked_temp (images_dir, &tmp_path)) < 0)
     return set_io_error (error, errno, "cannot create a file in", images_dir);
-
   if (!write_all (fd, data, len) || fsync (fd) != 0)
     {
       int errsv = errno;
+      g_unlink (tmp_path);
       close (fd);
-      g_unlink (tmp_path);
-      return set_io_error (error, errsv, "cannot write image to", images_dir);
-    }
-  if (close (fd) != 0)
-    {
-      int errsv = errno;
-      g_unlink (tmp_path);
       return set_io_error (error, errsv, "cannot write image to", images_dir);
     }
 
@@ -265,6 +296,7 @@ catd_image_store (const char     *images_dir,
   if (!catd_image_check_tiff (tmp_path, info, error))
     {
       g_unlink (tmp_path);
+      close (fd);
       return FALSE;
     }
 
@@ -274,6 +306,7 @@ catd_image_store (const char     *images_dir,
         {
           int errsv = errno;
           g_unlink (tmp_path);
+          close (fd);
           return set_io_error (error, errsv, "cannot create", sub_dir);
         }
       sub_created = TRUE;
@@ -285,8 +318,11 @@ catd_image_store (const char     *images_dir,
     {
       int errsv = errno;
       g_unlink (tmp_path);
+      close (fd);
       return set_io_error (error, errsv, "cannot store image as", final_path);
     }
+  if (close (fd) != 0)
+    return set_io_error (error, errno, "cannot write image to", final_path);
 
   if (!fsync_dir (sub_dir, error))
     return FALSE;
@@ -331,7 +367,9 @@ catd_image_verify (const char  *images_dir,
   return TRUE;
 }
 
-/* Removes temporary files a crash left behind; returns how many. */
+/* Removes temporary files a crash left behind; returns how many. A file
+ * another process is still writing is locked (see catd_image_store()) and
+ * left alone. */
 guint
 catd_image_remove_temp_files (const char *images_dir)
 {
@@ -341,13 +379,18 @@ catd_image_remove_temp_files (const char *images_dir)
 
   while (dir && (name = g_dir_read_name (dir)))
     {
-      if (g_str_has_prefix (name, TEMP_PREFIX))
-        {
-          g_autofree char *path = g_build_filename (images_dir, name, NULL);
+      g_autofree char *path = NULL;
+      int fd;
 
-          if (g_unlink (path) == 0)
-            n++;
-        }
+      if (!g_str_has_prefix (name, TEMP_PREFIX))
+        continue;
+      path = g_build_filename (images_dir, name, NULL);
+      fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+      if (fd < 0)
+        continue;
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0 && g_unlink (path) == 0)
+        n++;
+      close (fd);
     }
   return n;
 }

@@ -66,17 +66,20 @@ add_values_object (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
-/* The codes @user is asked to key next for this acta, if any. */
+/* The codes @user is asked to key next for this acta, if any; NULL with
+ * @error set when the database fails. */
 static GPtrArray *
 pending_for (CatdStation  *self,
              CatdUser     *user,
-             CatdActaRow  *row)
+             CatdActaRow  *row,
+             GError      **error)
 {
   GPtrArray *codes = g_ptr_array_new_with_free_func (g_free);
   const char *login = catd_user_get_login (user);
   CatdRole role = catd_user_get_role (user);
   const char *status = NULL;
   sqlite3_stmt *stmt;
+  int rc;
 
   if (row->state == CATD_ACTA_REKEY && g_strcmp0 (row->pass2_user, login) == 0)
     status = "rekey";
@@ -90,14 +93,19 @@ pending_for (CatdStation  *self,
     return codes;
 
   stmt = catd_store_prepare (self->store, "SELECT code FROM acta_field WHERE acta = ? "
-                             "AND status = ?", NULL);
+                             "AND status = ?", error);
   if (stmt == NULL)
-    return codes;
+    {
+      g_ptr_array_unref (codes);
+      return NULL;
+    }
   sqlite3_bind_int64 (stmt, 1, row->id);
   sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (codes, g_strdup (catd_column_text (stmt, 0)));
   sqlite3_reset (stmt);
+  if (rc == 0)
+    g_clear_pointer (&codes, g_ptr_array_unref);
   return codes;
 }
 
@@ -189,7 +197,8 @@ catd_station_show (CatdStation  *self,
     }
   json_builder_end_array (builder);
 
-  pending = pending_for (self, user, &row);
+  if (!(pending = pending_for (self, user, &row, error)))
+    return NULL;
   json_builder_set_member_name (builder, "pending_fields");
   json_builder_begin_array (builder);
   for (guint i = 0; fields && i < fields->len; i++)
@@ -280,7 +289,7 @@ catd_station_show (CatdStation  *self,
       if (stmt == NULL)
         return NULL;
       sqlite3_bind_int64 (stmt, 1, row.id);
-      while (sqlite3_step (stmt) == SQLITE_ROW)
+      while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
         {
           member_string (builder, catd_column_text (stmt, 0), catd_column_text (stmt, 1));
           if (catd_column_text (stmt, 2))
@@ -288,6 +297,8 @@ catd_station_show (CatdStation  *self,
                                  g_strdup (catd_column_text (stmt, 2)));
         }
       sqlite3_reset (stmt);
+      if (rc == 0)
+        return NULL;
       json_builder_end_object (builder);
 
       json_builder_set_member_name (builder, "settled_values");
@@ -423,21 +434,25 @@ catd_station_status (CatdStation  *self,
   return json_builder_get_root (builder);
 }
 
+/* The catalog's election ids in catalog order, or NULL with @error set. */
 GStrv
-catd_station_list_elections (CatdStation *self)
+catd_station_list_elections (CatdStation  *self,
+                             GError      **error)
 {
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   sqlite3_stmt *stmt;
+  int rc;
   LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), NULL);
 
-  stmt = catd_store_prepare (self->store, "SELECT id FROM election ORDER BY position", NULL);
-  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+  stmt = catd_store_prepare (self->store, "SELECT id FROM election ORDER BY position", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
     g_strv_builder_add (builder, catd_column_text (stmt, 0));
-  if (stmt)
-    sqlite3_reset (stmt);
-  return g_strv_builder_end (builder);
+  sqlite3_reset (stmt);
+  return rc == 0 ? NULL : g_strv_builder_end (builder);
 }
 
 /**

@@ -498,7 +498,6 @@ catd_station_create (const char               *data_dir,
   g_autoptr(CatdStore) store = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) detail = NULL;
-  g_autofree char *db_path = NULL;
   g_autofree char *existing = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
@@ -516,10 +515,11 @@ catd_station_create (const char               *data_dir,
         return NULL;
       }
 
-  db_path = g_build_filename (data_dir, "station.db", NULL);
   if (!(store = catd_store_open (data_dir, TRUE, error)))
     return NULL;
-  if ((existing = catd_store_get_meta (store, "station_id")) != NULL)
+  if (!catd_store_lookup_meta (store, "station_id", &existing, error))
+    return NULL;
+  if (existing != NULL)
     {
       g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_ALREADY_INITIALIZED,
                    "%s already holds station %s", catd_store_get_data_dir (store), existing);
@@ -579,7 +579,8 @@ catd_station_open (const char  *data_dir,
   if (!(store = catd_store_open (data_dir, FALSE, error)))
     return NULL;
   self = station_new (store);
-  self->station_id = catd_store_get_meta (store, "station_id");
+  if (!catd_store_lookup_meta (store, "station_id", &self->station_id, error))
+    return NULL;
   if (self->station_id == NULL)
     {
       g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_NOT_INITIALIZED,
@@ -623,21 +624,30 @@ catd_station_get_removed_temp_files (CatdStation *self)
 
 /* ---- users ---------------------------------------------------------------- */
 
+/* 1 when the station has users, 0 when not, -1 with @error set. */
+static int
+users_exist (CatdStation  *self,
+             GError      **error)
+{
+  sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT 1 FROM user LIMIT 1", error);
+  int rc;
+
+  if (stmt == NULL)
+    return -1;
+  rc = catd_store_step (self->store, stmt, error);
+  sqlite3_reset (stmt);
+  return rc == 0 ? -1 : rc == SQLITE_ROW;
+}
+
+/* Whether any user exists; a database error reads as TRUE, so that a
+ * failure can never open the "first user" path. */
 gboolean
 catd_station_has_users (CatdStation *self)
 {
-  sqlite3_stmt *stmt;
-  gboolean result = FALSE;
   LOCKED_BLOCK;
 
-  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
-
-  stmt = catd_store_prepare (self->store, "SELECT 1 FROM user LIMIT 1", NULL);
-  if (stmt && sqlite3_step (stmt) == SQLITE_ROW)
-    result = TRUE;
-  if (stmt)
-    sqlite3_reset (stmt);
-  return result;
+  g_return_val_if_fail (CATD_IS_STATION (self), TRUE);
+  return users_exist (self, NULL) != 0;
 }
 
 static gboolean
@@ -675,7 +685,7 @@ catd_station_add_user (CatdStation  *self,
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) detail = NULL;
   sqlite3_stmt *stmt;
-  gboolean exists;
+  int rc;
   LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), NULL);
@@ -702,19 +712,6 @@ catd_station_add_user (CatdStation  *self,
       return NULL;
     }
 
-  if (catd_station_has_users (self))
-    {
-      if (!_catd_station_require_role (actor, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
-                                       "adding a user", error))
-        return NULL;
-    }
-  else if (role != CATD_ROLE_COORDINADOR)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_ROLE,
-                   "the first user of a station must be a coordinador");
-      return NULL;
-    }
-
   /* Hash outside the transaction: it is deliberately slow. */
   if (!(hash = catd_pin_hash (pin, error)))
     return NULL;
@@ -722,13 +719,36 @@ catd_station_add_user (CatdStation  *self,
   if (!catd_store_begin (self->store, error))
     return NULL;
 
+  /* Who may add a user is decided inside the transaction, so that two
+   * processes cannot both add "the first user". */
+  switch (users_exist (self, error))
+    {
+    case 1:
+      if (!_catd_station_require_role (actor, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
+                                       "adding a user", error))
+        goto fail;
+      break;
+    case 0:
+      if (role != CATD_ROLE_COORDINADOR)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_ROLE,
+                       "the first user of a station must be a coordinador");
+          goto fail;
+        }
+      break;
+    default:
+      goto fail;
+    }
+
   stmt = catd_store_prepare (self->store, "SELECT 1 FROM user WHERE login = ?", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
-  exists = sqlite3_step (stmt) == SQLITE_ROW;
+  rc = catd_store_step (self->store, stmt, error);
   sqlite3_reset (stmt);
-  if (exists)
+  if (rc == 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE,
                    "there is already a user %s", login);
@@ -782,13 +802,107 @@ lock_seconds (gint64 failures)
   return MIN ((gint64)30 << MIN (failures - 3, 10), 900);
 }
 
+/* Records an attempt for @login before its PIN is checked: the attempt
+ * counts as a failure (and locks the login from the third) until the PIN
+ * proves right. Counting first is what stops many guesses made in parallel
+ * from all being checked before the lock is set. Returns FALSE with @error
+ * set when the login is locked or the database fails. */
+static gboolean
+count_attempt (CatdStation  *self,
+               const char   *login,
+               gint64        now,
+               GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 locked_until = 0, failed = 0;
+  int rc;
+
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store, "SELECT failed_pins, locked_until FROM user "
+                             "WHERE login = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      failed = sqlite3_column_int64 (stmt, 0);
+      locked_until = sqlite3_column_int64 (stmt, 1);
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    goto fail;
+  if (locked_until > now)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
+                   "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
+                   login, locked_until - now);
+      goto fail;
+    }
+
+  stmt = catd_store_prepare (self->store, "UPDATE user SET failed_pins = ?, locked_until = ? "
+                             "WHERE login = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, failed + 1);
+  sqlite3_bind_int64 (stmt, 2, lock_seconds (failed + 1) ? now + lock_seconds (failed + 1) : 0);
+  sqlite3_bind_text (stmt, 3, login, -1, SQLITE_STATIC);
+  if (!catd_store_exec (self->store, stmt, error) || !catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/* After the PIN was checked: a right PIN clears the count and the lock; a
+ * wrong one leaves the count and writes its audit row. Returns the
+ * failures counted so far, or -1 with @error set. */
+static gint64
+settle_attempt (CatdStation  *self,
+                const char   *login,
+                gboolean      right,
+                GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 failed = -1;
+
+  if (!catd_store_begin (self->store, error))
+    return -1;
+  stmt = catd_store_prepare (self->store,
+                             right ? "UPDATE user SET failed_pins = 0, locked_until = 0 "
+                                     "WHERE login = ? RETURNING failed_pins"
+                                   : "SELECT failed_pins FROM user WHERE login = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
+  if (catd_store_step (self->store, stmt, error) == SQLITE_ROW)
+    failed = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (failed < 0)
+    goto fail;
+  if (!right && !catd_audit_append (self->store, login, "auth.failed", NULL, NULL, NULL, error))
+    goto fail;
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return failed;
+
+fail:
+  catd_store_rollback (self->store);
+  return -1;
+}
+
 /**
  * catd_station_authenticate:
  *
  * Checks @pin for @login. Unknown users and wrong PINs give the same
- * %CATD_STATION_ERROR_AUTH message. After repeated wrong PINs the login is
- * locked for a growing time (%CATD_STATION_ERROR_LOCKED), kept in the
- * database so that starting a new process does not reset it.
+ * %CATD_STATION_ERROR_AUTH message. From the third wrong PIN in a row the
+ * login is locked for a growing time (%CATD_STATION_ERROR_LOCKED); the count
+ * and the lock are in the database, so that neither a new process nor many
+ * attempts in parallel get around them. Costs one yescrypt computation and
+ * two small transactions.
  */
 CatdUser *
 catd_station_authenticate (CatdStation  *self,
@@ -800,78 +914,60 @@ catd_station_authenticate (CatdStation  *self,
   g_autofree char *role_str = NULL;
   g_autofree char *hash = NULL;
   sqlite3_stmt *stmt;
-  gint64 failed = 0, locked_until = 0, now;
+  gint64 failed;
   CatdRole role = 0;
-  gboolean found = FALSE, ok;
-  LOCKED_BLOCK;
+  gboolean right;
+  int rc;
 
   g_return_val_if_fail (CATD_IS_STATION (self), NULL);
 
-  stmt = catd_store_prepare (self->store, "SELECT name, role, pin_hash, failed_pins, "
-                             "locked_until FROM user WHERE login = ?", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, login ? login : "", -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    {
-      found = TRUE;
-      name = g_strdup (catd_column_text (stmt, 0));
-      role_str = g_strdup (catd_column_text (stmt, 1));
-      hash = g_strdup (catd_column_text (stmt, 2));
-      failed = sqlite3_column_int64 (stmt, 3);
-      locked_until = sqlite3_column_int64 (stmt, 4);
-    }
-  sqlite3_reset (stmt);
+  {
+    LOCKED_BLOCK;
 
-  if (!found || !catd_role_from_string (role_str, &role))
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_AUTH,
-                   "unknown user or wrong PIN");
+    stmt = catd_store_prepare (self->store, "SELECT name, role, pin_hash FROM user "
+                               "WHERE login = ?", error);
+    if (stmt == NULL)
       return NULL;
-    }
-
-  now = catd_store_now (self->store) / G_USEC_PER_SEC;
-  if (locked_until > now)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
-                   "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
-                   login, locked_until - now);
+    sqlite3_bind_text (stmt, 1, login ? login : "", -1, SQLITE_TRANSIENT);
+    rc = catd_store_step (self->store, stmt, error);
+    if (rc == SQLITE_ROW)
+      {
+        name = g_strdup (catd_column_text (stmt, 0));
+        role_str = g_strdup (catd_column_text (stmt, 1));
+        hash = g_strdup (catd_column_text (stmt, 2));
+      }
+    sqlite3_reset (stmt);
+    if (rc == 0)
       return NULL;
-    }
+    if (rc != SQLITE_ROW || !catd_role_from_string (role_str, &role))
+      {
+        g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_AUTH,
+                     "unknown user or wrong PIN");
+        return NULL;
+      }
+    if (!count_attempt (self, login, catd_store_now (self->store) / G_USEC_PER_SEC, error))
+      return NULL;
+  }
 
-  ok = catd_pin_is_valid (pin) && catd_pin_verify (pin, hash);
-  if (ok && failed == 0)
+  /* The slow part runs without the station's lock: other actions go on. */
+  right = catd_pin_is_valid (pin) && catd_pin_verify (pin, hash);
+
+  {
+    LOCKED_BLOCK;
+
+    if ((failed = settle_attempt (self, login, right, error)) < 0)
+      return NULL;
+  }
+
+  if (right)
     return catd_user_new (login, name, role);
-
-  /* Record the failure (or clear the count) durably, with its audit row. */
-  if (!catd_store_begin (self->store, error))
-    return NULL;
-  stmt = catd_store_prepare (self->store, "UPDATE user SET failed_pins = ?, locked_until = ? "
-                             "WHERE login = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, ok ? 0 : failed + 1);
-  sqlite3_bind_int64 (stmt, 2, ok ? 0 : now + lock_seconds (failed + 1));
-  sqlite3_bind_text (stmt, 3, login, -1, SQLITE_STATIC);
-  if (!catd_store_exec (self->store, stmt, error) ||
-      (!ok && !catd_audit_append (self->store, login, "auth.failed", NULL, NULL, NULL, error)) ||
-      !catd_store_commit (self->store, error))
-    goto fail;
-
-  if (ok)
-    return catd_user_new (login, name, role);
-
-  if (lock_seconds (failed + 1) > 0)
+  if (lock_seconds (failed) > 0)
     g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
                  "wrong PIN; %s is locked for %" G_GINT64_FORMAT " s", login,
-                 lock_seconds (failed + 1));
+                 lock_seconds (failed));
   else
     g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_AUTH,
                  "unknown user or wrong PIN");
-  return NULL;
-
-fail:
-  catd_store_rollback (self->store);
   return NULL;
 }
 
@@ -886,6 +982,7 @@ _catd_station_load_acta (CatdStation  *self,
   g_autofree char *clave = catd_normalize_clave (clave_acta);
   sqlite3_stmt *stmt;
   gboolean found = FALSE, in_catalog = FALSE;
+  int rc;
 
   memset (row, 0, sizeof *row);
   if (clave == NULL)
@@ -900,7 +997,8 @@ _catd_station_load_acta (CatdStation  *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
     {
       found = TRUE;
       row->id = sqlite3_column_int64 (stmt, 0);
@@ -916,6 +1014,8 @@ _catd_station_load_acta (CatdStation  *self,
       row->revision = sqlite3_column_int64 (stmt, 10);
     }
   sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
   if (found)
     return TRUE;
 
@@ -924,8 +1024,11 @@ _catd_station_load_acta (CatdStation  *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
-  in_catalog = sqlite3_step (stmt) == SQLITE_ROW;
+  rc = catd_store_step (self->store, stmt, error);
   sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+  in_catalog = rc == SQLITE_ROW;
 
   if (in_catalog)
     g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
@@ -995,8 +1098,9 @@ _catd_station_contest_fields (CatdStation  *self,
 /**
  * catd_station_get_acta_fields:
  *
- * The fields a capturist keys for @clave_acta, in acta order (CatdField*,
- * owned by the station). For the capture form; reveals no values.
+ * The fields a capturist keys for @clave_acta, in acta order: a new
+ * reference to an array of CatdField* (unref it when done). For the capture
+ * form; reveals no values.
  */
 GPtrArray *
 catd_station_get_acta_fields (CatdStation  *self,
@@ -1338,8 +1442,9 @@ _catd_station_finish_acta (CatdStation  *self,
 /* ---- acopio ------------------------------------------------------------------ */
 
 static CatdRegistration *
-registration_for (CatdStation *self,
-                  gint64       acta_id)
+registration_for (CatdStation  *self,
+                  gint64        acta_id,
+                  GError      **error)
 {
   CatdRegistration *reg;
   sqlite3_stmt *stmt;
@@ -1349,13 +1454,16 @@ registration_for (CatdStation *self,
                              "e.nombre, a.state, a.acopio_at FROM acta a "
                              "JOIN election e ON e.id = a.election "
                              "LEFT JOIN catalog_acta ca ON ca.clave_acta = a.catalog_acta "
-                             "WHERE a.id = ?", NULL);
+                             "WHERE a.id = ?", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, acta_id);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
+  if (catd_store_step (self->store, stmt, error) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
+      if (error && *error == NULL)
+        g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_IO, "the acta just registered "
+                     "cannot be read back");
       return NULL;
     }
   reg = g_new0 (CatdRegistration, 1);
@@ -1377,13 +1485,13 @@ check_not_registered (CatdStation  *self,
 {
   sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT acopio_at, registered_by, state "
                                            "FROM acta WHERE clave_acta = ?", error);
-  gboolean exists;
+  int rc;
 
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
-  exists = sqlite3_step (stmt) == SQLITE_ROW;
-  if (exists)
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
     {
       g_autofree char *when = catd_time_to_mexico (catd_column_text (stmt, 0));
 
@@ -1392,40 +1500,29 @@ check_not_registered (CatdStation  *self,
                    catd_column_text (stmt, 1), catd_column_text (stmt, 2));
     }
   sqlite3_reset (stmt);
-  return !exists;
+  return rc == SQLITE_DONE;
 }
 
-static char *
-catalog_election_of (CatdStation *self,
-                     const char  *clave)
+/* Runs a one-parameter query; 1 and the first column in @out (optional)
+ * when there is a row, 0 when none, -1 with @error set. */
+static int
+lookup_text (CatdStation  *self,
+             const char   *sql,
+             const char   *param,
+             char        **out,
+             GError      **error)
 {
-  sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT election FROM catalog_acta "
-                                           "WHERE clave_acta = ?", NULL);
-  char *election = NULL;
+  sqlite3_stmt *stmt = catd_store_prepare (self->store, sql, error);
+  int rc;
 
   if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    election = g_strdup (catd_column_text (stmt, 0));
+    return -1;
+  catd_bind_text (stmt, 1, param);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW && out != NULL)
+    *out = g_strdup (catd_column_text (stmt, 0));
   sqlite3_reset (stmt);
-  return election;
-}
-
-static gboolean
-election_exists (CatdStation *self,
-                 const char  *election)
-{
-  sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT 1 FROM election WHERE id = ?",
-                                           NULL);
-  gboolean exists;
-
-  if (stmt == NULL || election == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, election, -1, SQLITE_STATIC);
-  exists = sqlite3_step (stmt) == SQLITE_ROW;
-  sqlite3_reset (stmt);
-  return exists;
+  return rc == 0 ? -1 : rc == SQLITE_ROW;
 }
 
 static JsonNode *
@@ -1501,10 +1598,11 @@ insert_acta (CatdStation                *self,
 
   if (!catd_store_begin (self->store, error))
     return NULL;
-  if (!check_not_registered (self, clave, error))
+  if (!check_not_registered (self, clave, error) ||
+      lookup_text (self, "SELECT election FROM catalog_acta WHERE clave_acta = ?", clave,
+                   &election, error) < 0)
     goto fail;
 
-  election = catalog_election_of (self, clave);
   if (fuera)
     {
       if (election != NULL)
@@ -1514,12 +1612,18 @@ insert_acta (CatdStation                *self,
                        "catálogo", clave);
           goto fail;
         }
-      if (!election_exists (self, options->election))
+      switch (lookup_text (self, "SELECT id FROM election WHERE id = ?", options->election,
+                           NULL, error))
         {
+        case 1:
+          break;
+        case 0:
           g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
                        "an acta fuera de catálogo needs the election it belongs to: "
                        "no election \"%s\" in the catalog",
                        options->election ? options->election : "");
+          goto fail;
+        default:
           goto fail;
         }
       election = g_strdup (options->election);
@@ -1586,7 +1690,7 @@ insert_acta (CatdStation                *self,
     goto fail;
 
   _catd_station_emit_changed (self, clave, state);
-  return registration_for (self, acta_id);
+  return registration_for (self, acta_id, error);
 
 fail:
   catd_store_rollback (self->store);
@@ -1724,6 +1828,7 @@ catd_station_import_image (CatdStation    *self,
   g_autofree char *now = NULL;
   CatdImageInfo local_info;
   sqlite3_stmt *stmt;
+  int rc;
   LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
@@ -1756,9 +1861,16 @@ catd_station_import_image (CatdStation    *self,
   mapped = g_mapped_file_new (path, FALSE, &local_error);
   if (mapped == NULL)
     {
+      /* A file named by the operator that is not there, not a file or not
+       * readable is bad input; only a failing device is an I/O error. */
+      gboolean bad_name = local_error->domain == G_FILE_ERROR &&
+                          local_error->code != G_FILE_ERROR_IO &&
+                          local_error->code != G_FILE_ERROR_NOMEM &&
+                          local_error->code != G_FILE_ERROR_NOSPC &&
+                          local_error->code != G_FILE_ERROR_FAILED;
+
       g_set_error (error, CATD_IMAGE_ERROR,
-                   g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ?
-                     CATD_IMAGE_ERROR_INVALID : CATD_IMAGE_ERROR_IO,
+                   bad_name ? CATD_IMAGE_ERROR_INVALID : CATD_IMAGE_ERROR_IO,
                    "cannot read %s: %s", path, local_error->message);
       return FALSE;
     }
@@ -1790,7 +1902,10 @@ catd_station_import_image (CatdStation    *self,
     goto fail;
   sqlite3_bind_text (stmt, 1, info->sha256, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, row.id);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE,
                    "this image is already the image of acta %s: check that the file is the "

@@ -177,7 +177,8 @@ char              *catd_station_export_prep_csv (CatdStation             *self,
                                                  const char              *election,
                                                  char                     delimiter,
                                                  GError                 **error);
-GStrv              catd_station_list_elections  (CatdStation             *self);
+GStrv              catd_station_list_elections  (CatdStation             *self,
+                                                 GError                 **error);
 gboolean           catd_station_audit_export    (CatdStation             *self,
                                                  CatdUser                *user,
                                                  GOutputStream           *out,

@@ -9,7 +9,9 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "catd-errors.h"
 #include "catd-store.h"
@@ -258,9 +260,21 @@ catd_store_open (const char  *data_dir,
       flags |= SQLITE_OPEN_CREATE;
     }
 
-  /* Files the database creates (the WAL, the shared-memory index) must be
-   * private too: sqlite copies the database's mode, but only once it exists. */
-  umask (077);
+  /* SQLite gives the WAL and shared-memory files the database's own mode:
+   * create the database file private before SQLite sees it. */
+  if (flags & SQLITE_OPEN_CREATE)
+    {
+      int fd = g_open (db_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+      if (fd < 0)
+        {
+          int errsv = errno;
+          g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_IO,
+                       "cannot create %s: %s", db_path, g_strerror (errsv));
+          return NULL;
+        }
+      close (fd);
+    }
 
   rc = sqlite3_open_v2 (db_path, &self->db, flags, NULL);
   if (rc != SQLITE_OK)
@@ -426,19 +440,41 @@ catd_store_exec (CatdStore     *self,
   return catd_store_set_error (self, rc, "database", error);
 }
 
+/**
+ * catd_store_lookup_meta:
+ * @value: (out): the value, or %NULL when the key is not set
+ *
+ * Returns %FALSE only when the database fails: an absent key is not an
+ * error, a failure to read one must never look like absence.
+ */
+gboolean
+catd_store_lookup_meta (CatdStore   *self,
+                        const char  *key,
+                        char       **value,
+                        GError     **error)
+{
+  sqlite3_stmt *stmt = catd_store_prepare (self, "SELECT value FROM meta WHERE key = ?", error);
+  int rc;
+
+  *value = NULL;
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  rc = catd_store_step (self, stmt, error);
+  if (rc == SQLITE_ROW)
+    *value = g_strdup (catd_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return rc != 0;
+}
+
+/* A meta value where a failed read may read as "not set". */
 char *
 catd_store_get_meta (CatdStore  *self,
                      const char *key)
 {
-  sqlite3_stmt *stmt = catd_store_prepare (self, "SELECT value FROM meta WHERE key = ?", NULL);
   char *value = NULL;
 
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup (catd_column_text (stmt, 0));
-  sqlite3_reset (stmt);
+  catd_store_lookup_meta (self, key, &value, NULL);
   return value;
 }
 

@@ -58,6 +58,10 @@ gboolean      catd_store_set_error       (CatdStore    *self,
 
 char         *catd_store_get_meta        (CatdStore    *self,
                                           const char   *key);
+gboolean      catd_store_lookup_meta     (CatdStore    *self,
+                                          const char   *key,
+                                          char        **value,
+                                          GError      **error);
 gboolean      catd_store_set_meta        (CatdStore    *self,
                                           const char   *key,
                                           const char   *value,
