@@ -65,8 +65,8 @@ open_raw (const char *dir)
   /* An attacker with the sqlite3 shell drops the guards first. */
   g_assert_cmpint (sqlite3_exec (db, "DROP TRIGGER IF EXISTS audit_no_update;"
                                  "DROP TRIGGER IF EXISTS audit_no_delete;"
-                                 "DROP TRIGGER IF EXISTS keyed_value_no_update;"
-                                 "DROP TRIGGER IF EXISTS keyed_value_no_delete;",
+                                 "DROP TRIGGER IF EXISTS keying_no_update;"
+                                 "DROP TRIGGER IF EXISTS keying_no_delete;",
                                  NULL, NULL, NULL), ==, SQLITE_OK);
   return db;
 }
@@ -208,27 +208,36 @@ test_keyed_values_are_covered (void)
 {
   g_autofree char *dir = make_history ();
   sqlite3 *db = open_raw (dir);
-  gint64 seq = scalar (db, "SELECT audit_seq FROM keyed_value WHERE step = 'pass1' LIMIT 1");
-  gint64 rekey_seq = scalar (db, "SELECT audit_seq FROM keyed_value WHERE step = 'rekey'");
+  gint64 seq = scalar (db, "SELECT audit_seq FROM keying WHERE step = 'pass1'");
+  gint64 rekey_seq = scalar (db, "SELECT audit_seq FROM keying WHERE step = 'rekey'");
+
+  exec_ok (db, "CREATE TEMP TABLE saved AS SELECT * FROM keying");
 
   /* A keyed value changed behind the log: its row is named. */
-  exec_ok (db, "CREATE TEMP TABLE saved AS SELECT * FROM keyed_value");
-  exec_ok (db, "UPDATE keyed_value SET value = '9999' WHERE id = (SELECT min(id) FROM "
-               "keyed_value WHERE step = 'pass1')");
+  exec_ok (db, "UPDATE keying SET \"values\" = json_set (\"values\", '$.PAN', '9999') "
+               "WHERE step = 'pass1'");
   assert_broken_at (dir, seq, "changing a keyed value");
-  exec_ok (db, "DELETE FROM keyed_value; INSERT INTO keyed_value SELECT * FROM saved");
+  exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
 
-  /* A keyed value deleted. */
-  exec_ok (db, "DELETE FROM keyed_value WHERE step = 'rekey'");
-  assert_broken_at (dir, rekey_seq, "deleting a keyed value");
-  exec_ok (db, "DELETE FROM keyed_value; INSERT INTO keyed_value SELECT * FROM saved");
+  /* A keying deleted. */
+  exec_ok (db, "DELETE FROM keying WHERE step = 'rekey'");
+  assert_broken_at (dir, rekey_seq, "deleting a keying");
+  exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
 
-  /* A keyed value slipped in under an existing row. */
-  exec_ok (db, "INSERT INTO keyed_value (acta, step, code, value, login, keyed_at, audit_seq) "
-               "SELECT acta, 'arbitration', code, '1', 'coord', keyed_at, audit_seq "
-               "FROM keyed_value WHERE step = 'rekey'");
-  assert_broken_at (dir, rekey_seq, "adding a keyed value");
-  exec_ok (db, "DELETE FROM keyed_value; INSERT INTO keyed_value SELECT * FROM saved");
+  /* A keying slipped in under an audit row that records none (the sin
+   * acta's registration), and one after the last row. */
+  exec_ok (db, "INSERT INTO keying (acta, step, login, keyed_at, audit_seq, \"values\") "
+               "SELECT acta, 'arbitration', 'coord', keyed_at, "
+               "(SELECT seq FROM audit WHERE action = 'acopio.sin_acta'), \"values\" "
+               "FROM keying WHERE step = 'rekey'");
+  assert_broken_at (dir, scalar (db, "SELECT seq FROM audit WHERE action = 'acopio.sin_acta'"),
+                    "adding a keying under a row that records none");
+  exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
+  exec_ok (db, "INSERT INTO keying (acta, step, login, keyed_at, audit_seq, \"values\") "
+               "SELECT acta, 'arbitration', 'coord', keyed_at, 1000, \"values\" "
+               "FROM keying WHERE step = 'rekey'");
+  assert_broken_at (dir, 1000, "adding a keying after the log");
+  exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
 
   {
     g_autoptr(GError) error = verify (dir);
@@ -248,7 +257,7 @@ test_triggers_guard_history (void)
   g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "UPDATE audit SET login = 'x'", NULL, NULL, NULL), ==,
                    SQLITE_CONSTRAINT);
-  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM keyed_value", NULL, NULL, NULL), ==,
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM keying", NULL, NULL, NULL), ==,
                    SQLITE_CONSTRAINT);
   sqlite3_close (db);
   catd_test_remove_dir (dir);

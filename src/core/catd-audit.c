@@ -16,9 +16,9 @@
  * meta key "audit_head" holds the last seq and hash, so that deleting rows
  * from the end is caught as well as editing one in the middle.
  *
- * Rows that record keyed values carry them in detail.values; verification
- * checks that the keyed_value table holds exactly those values for that
- * row, which makes the capture history as tamper-evident as the log. */
+ * Rows that record a keying carry its values in detail.values; verification
+ * checks that the keying table holds exactly that text for that row, which
+ * makes the capture history as tamper-evident as the log. */
 
 #define GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 
@@ -161,47 +161,56 @@ broken (GError     **error,
   return FALSE;
 }
 
-/* The values a row's detail says were keyed must be exactly the keyed_value
- * rows that point at it. */
-static gboolean
-check_values (CatdStore   *store,
-              gint64       seq,
-              JsonObject  *values,
-              gint64      *n_checked,
-              GError     **error)
+/* Keyings are stored in the order of the audit rows that record them, so
+ * verification walks both tables side by side, once. */
+typedef struct
 {
-  sqlite3_stmt *stmt = catd_store_prepare (store,
-                                           "SELECT code, value FROM keyed_value "
-                                           "WHERE audit_seq = ?", error);
-  guint n = 0;
-  int rc;
+  sqlite3_stmt *stmt;
+  gboolean      done;
+  gint64        audit_seq;
+  const char   *values;
+} KeyingCursor;
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, seq);
-  while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
-    {
-      const char *code = catd_column_text (stmt, 0);
-      const char *value = catd_column_text (stmt, 1);
-      JsonNode *node = json_object_get_member (values, code);
+static gboolean
+cursor_next (CatdStore     *store,
+             KeyingCursor  *cursor,
+             GError       **error)
+{
+  int rc = catd_store_step (store, cursor->stmt, error);
 
-      n++;
-      if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-          g_strcmp0 (json_node_get_string (node), value) != 0)
-        {
-          sqlite3_reset (stmt);
-          return broken (error, seq, "the keyed value of %s does not match what this row "
-                         "recorded", code);
-        }
-    }
-  sqlite3_reset (stmt);
   if (rc == 0)
     return FALSE;
-  if (n != json_object_get_size (values))
-    return broken (error, seq, "%u keyed values recorded, %u in the capture table",
-                   json_object_get_size (values), n);
-  *n_checked += n;
+  cursor->done = rc == SQLITE_DONE;
+  cursor->audit_seq = cursor->done ? G_MAXINT64 : sqlite3_column_int64 (cursor->stmt, 0);
+  cursor->values = cursor->done ? NULL : catd_column_text (cursor->stmt, 1);
   return TRUE;
+}
+
+/* Checks the keyings at @seq (and any orphan before it) against the values
+ * the audit row recorded (@values, NULL when it recorded none). */
+static gboolean
+check_keying (CatdStore     *store,
+              KeyingCursor  *cursor,
+              gint64         seq,
+              JsonNode      *values,
+              GError       **error)
+{
+  g_autofree char *recorded = NULL;
+
+  if (cursor->audit_seq < seq)
+    return broken (error, cursor->audit_seq, "keyed values exist that no audit row records");
+  if (values == NULL)
+    {
+      if (cursor->audit_seq == seq)
+        return broken (error, seq, "keyed values point at a row that records none");
+      return TRUE;
+    }
+  if (cursor->audit_seq != seq)
+    return broken (error, seq, "the keyed values this row records are missing");
+  recorded = json_to_string (values, FALSE);
+  if (g_strcmp0 (recorded, cursor->values) != 0)
+    return broken (error, seq, "the keyed values on record differ from what this row recorded");
+  return cursor_next (store, cursor, error);
 }
 
 /**
@@ -221,14 +230,21 @@ catd_audit_verify (CatdStore  *store,
   g_autofree char *head_hash = NULL;
   g_autofree char *prev = g_strdup (GENESIS_HASH);
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  sqlite3_stmt *stmt;
-  gint64 expected = 1, head_seq, n_values = 0, n_keyed = 0;
+  g_auto(CatdStmtGuard) stmt = NULL;
+  g_auto(CatdStmtGuard) keyings = NULL;
+  KeyingCursor cursor = { 0 };
+  gint64 expected = 1, head_seq;
   int rc;
 
   if (!catd_store_lookup_meta (store, "audit_head", &head, error))
     return FALSE;
   if (!parse_head (head, &head_seq, &head_hash))
     return broken (error, 0, "the recorded head of the log is damaged");
+
+  keyings = cursor.stmt = catd_store_prepare (store, "SELECT audit_seq, \"values\" FROM keying "
+                                              "ORDER BY id", error);
+  if (cursor.stmt == NULL || !cursor_next (store, &cursor, error))
+    return FALSE;
 
   stmt = catd_store_prepare (store,
                              "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash "
@@ -247,13 +263,11 @@ catd_audit_verify (CatdStore  *store,
 
       if (seq != expected)
         {
-          sqlite3_reset (stmt);
           return broken (error, expected, "missing (the next row present is %" G_GINT64_FORMAT
                          ")", seq);
         }
       if (g_strcmp0 (prev_hash, prev) != 0)
         {
-          sqlite3_reset (stmt);
           return broken (error, seq, "does not chain to row %" G_GINT64_FORMAT, seq - 1);
         }
       computed = row_hash (prev_hash, seq, catd_column_text (stmt, 1),
@@ -261,35 +275,22 @@ catd_audit_verify (CatdStore  *store,
                            catd_column_text (stmt, 4), detail);
       if (g_strcmp0 (computed, hash) != 0)
         {
-          sqlite3_reset (stmt);
           return broken (error, seq, "its content does not match its hash (edited)");
         }
 
       if (!json_parser_load_from_data (parser, detail, -1, NULL) ||
           !(root = json_parser_get_root (parser)) || !JSON_NODE_HOLDS_OBJECT (root))
         {
-          sqlite3_reset (stmt);
           return broken (error, seq, "its detail is not a JSON object");
         }
-      if (json_object_has_member (json_node_get_object (root), "values"))
-        {
-          JsonNode *values = json_object_get_member (json_node_get_object (root), "values");
-
-          if (!JSON_NODE_HOLDS_OBJECT (values) ||
-              !check_values (store, seq, json_node_get_object (values), &n_values, error))
-            {
-              sqlite3_reset (stmt);
-              if (error && *error == NULL)
-                return broken (error, seq, "its values are not a JSON object");
-              return FALSE;
-            }
-        }
+      if (!check_keying (store, &cursor, seq,
+                         json_object_get_member (json_node_get_object (root), "values"), error))
+        return FALSE;
 
       g_free (prev);
       prev = g_strdup (hash);
       expected++;
     }
-  sqlite3_reset (stmt);
   if (rc == 0)
     return FALSE;
 
@@ -301,28 +302,9 @@ catd_audit_verify (CatdStore  *store,
       return broken (error, expected - 1, "the log's recorded head does not match its last row");
     }
 
-  /* A keyed value that no audit row vouches for was added behind the log. */
-  stmt = catd_store_prepare (store, "SELECT count(*) FROM keyed_value", error);
-  if (stmt == NULL || catd_store_step (store, stmt, error) != SQLITE_ROW)
-    return FALSE;
-  n_keyed = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  if (n_keyed != n_values)
-    {
-      gint64 seq = 0;
-
-      stmt = catd_store_prepare (store,
-                                 "SELECT k.audit_seq FROM keyed_value k LEFT JOIN audit a "
-                                 "ON a.seq = k.audit_seq WHERE a.seq IS NULL "
-                                 "OR a.detail NOT LIKE '%\"values\"%' LIMIT 1", error);
-      if (stmt && catd_store_step (store, stmt, NULL) == SQLITE_ROW)
-        seq = sqlite3_column_int64 (stmt, 0);
-      if (stmt)
-        sqlite3_reset (stmt);
-      return broken (error, seq, "keyed values exist that the audit log does not record "
-                     "(%" G_GINT64_FORMAT " keyed, %" G_GINT64_FORMAT " recorded)",
-                     n_keyed, n_values);
-    }
+  /* A keying that no audit row vouches for was added behind the log. */
+  if (!cursor.done)
+    return broken (error, cursor.audit_seq, "keyed values exist that no audit row records");
 
   if (n_rows)
     *n_rows = expected - 1;

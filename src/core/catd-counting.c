@@ -215,3 +215,81 @@ catd_count_acta (const CatdCountedField *fields,
   else
     result->observaciones = "";
 }
+
+/* Value maps: field code -> canonical text. They are stored as JSON objects
+ * ({"PAN": "12", "NULOS": "ilegible"}) in acta order: one row per keying
+ * instead of one per field keeps an action's writes small, and the text is
+ * exactly what the audit row records. */
+
+/* Parses a stored value map; a missing or malformed text gives an empty map. */
+
+GHashTable *
+catd_values_parse (const char *text)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(JsonNode) node = text ? json_from_string (text, NULL) : NULL;
+  JsonObjectIter iter;
+  const char *code;
+  JsonNode *member;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return values;
+  json_object_iter_init (&iter, json_node_get_object (node));
+  while (json_object_iter_next (&iter, &code, &member))
+    if (JSON_NODE_HOLDS_VALUE (member) && json_node_get_value_type (member) == G_TYPE_STRING)
+      g_hash_table_insert (values, g_strdup (code), g_strdup (json_node_get_string (member)));
+  return values;
+}
+
+/* The map as a JSON object, in the order of @fields (CatdField*). */
+JsonNode *
+catd_values_to_node (GPtrArray  *fields,
+                      GHashTable *values)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+      const char *value = g_hash_table_lookup (values, field->code);
+
+      if (value == NULL)
+        continue;
+      json_builder_set_member_name (builder, field->code);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+char *
+catd_values_serialize (GPtrArray  *fields,
+                        GHashTable *values)
+{
+  g_autoptr(JsonNode) node = catd_values_to_node (fields, values);
+
+  return json_to_string (node, FALSE);
+}
+
+/* Parses a stored JSON array of field codes into a set. */
+GHashTable *
+catd_codes_parse (const char *text)
+{
+  GHashTable *codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(JsonNode) node = text ? json_from_string (text, NULL) : NULL;
+
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    {
+      JsonArray *array = json_node_get_array (node);
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          const char *code = json_array_get_string_element (array, i);
+
+          if (code != NULL)
+            g_hash_table_add (codes, g_strdup (code));
+        }
+    }
+  return codes;
+}

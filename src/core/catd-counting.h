@@ -62,6 +62,13 @@ const char *catd_value_to_export     (const CatdValue  *value,
 gboolean    catd_value_equal         (const CatdValue  *a,
                                       const CatdValue  *b);
 
+GHashTable *catd_values_parse        (const char       *text);
+JsonNode   *catd_values_to_node      (GPtrArray        *fields,
+                                      GHashTable       *values);
+char       *catd_values_serialize    (GPtrArray        *fields,
+                                      GHashTable       *values);
+GHashTable *catd_codes_parse         (const char       *text);
+
 void        catd_count_acta          (const CatdCountedField *fields,
                                       guint                   n_fields,
                                       const CatdCountLimits  *limits,

@@ -105,27 +105,6 @@ contest_codes (CatdStore   *store,
 }
 
 static gboolean
-load_settled (CatdStore   *store,
-              gint64       acta,
-              GHashTable  *values,
-              GError     **error)
-{
-  sqlite3_stmt *stmt = catd_store_prepare (store, "SELECT code, value FROM acta_field "
-                                           "WHERE acta = ? AND status = 'settled'", error);
-  int rc;
-
-  if (stmt == NULL)
-    return FALSE;
-  g_hash_table_remove_all (values);
-  sqlite3_bind_int64 (stmt, 1, acta);
-  while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
-    g_hash_table_insert (values, g_strdup (catd_column_text (stmt, 0)),
-                         g_strdup (catd_column_text (stmt, 1)));
-  sqlite3_reset (stmt);
-  return rc != 0;
-}
-
-static gboolean
 is_inconsistency (const char *observaciones)
 {
   static const char * const flags[] = {
@@ -178,7 +157,6 @@ catd_export_prep_csv (CatdStore   *store,
   g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) cache = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                                        (GDestroyNotify)g_hash_table_unref);
-  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *tipo_acta = NULL;
   g_autofree char *entidad = NULL;
   g_autofree char *cutoff = NULL;
@@ -244,7 +222,7 @@ catd_export_prep_csv (CatdStore   *store,
                              "cs.lista_nominal, cs.representantes, a.total_calculado, "
                              "a.observaciones, a.contabilizada, a.traslado, a.image_sha256, "
                              "a.acopio_at, a.captura_at, a.verificacion_at, a.digitalizacion, "
-                             "a.tipo_documento, a.cotejada "
+                             "a.tipo_documento, a.cotejada, a.settled "
                              "FROM acta a "
                              "LEFT JOIN catalog_acta ca ON ca.clave_acta = a.catalog_acta "
                              "LEFT JOIN casilla cs ON cs.clave = ca.casilla "
@@ -267,6 +245,7 @@ catd_export_prep_csv (CatdStore   *store,
       g_autofree char *acopio = catd_time_to_mexico (catd_column_text (stmt, 21));
       g_autofree char *captura = catd_time_to_mexico (catd_column_text (stmt, 22));
       g_autofree char *verificacion = catd_time_to_mexico (catd_column_text (stmt, 23));
+      g_autoptr(GHashTable) values = NULL;
 
       catd_acta_state_from_string (catd_column_text (stmt, 2), &state);
       settled = catd_acta_state_is_settled (state);
@@ -274,9 +253,8 @@ catd_export_prep_csv (CatdStore   *store,
       if (!fuera && !(on_contest = contest_codes (store, cache, sqlite3_column_int64 (stmt, 3),
                                                   error)))
         break;
-      if (state == CATD_ACTA_VERIFIED &&
-          !load_settled (store, sqlite3_column_int64 (stmt, 0), values, error))
-        break;
+      if (state == CATD_ACTA_VERIFIED)
+        values = catd_values_parse (catd_column_text (stmt, 27));
 
       /* The summary counts settled actas only. */
       if (settled)

@@ -126,7 +126,11 @@ CREATE TABLE acta (
   contabilizada   INTEGER,
   observaciones   TEXT,
   revision        INTEGER NOT NULL DEFAULT 0,
-  cotejada        INTEGER NOT NULL DEFAULT 0
+  cotejada        INTEGER NOT NULL DEFAULT 0,
+  -- After pass 2: the settled values (JSON object, code to canonical text)
+  -- and the codes still waiting for the step the state names (JSON array).
+  settled         TEXT,
+  pending         TEXT
 ) STRICT;
 CREATE INDEX acta_by_state ON acta (state);
 CREATE INDEX acta_by_election ON acta (election, clave_acta);
@@ -140,29 +144,21 @@ CREATE TABLE acta_image (
   bound_by TEXT NOT NULL REFERENCES user (login),
   bound_at TEXT NOT NULL
 ) STRICT;
+CREATE INDEX acta_image_by_sha256 ON acta_image (sha256);
 
--- Every value anyone ever keyed, with who and when. Never updated.
-CREATE TABLE keyed_value (
-  id        INTEGER PRIMARY KEY,
+-- Every keying anyone ever did: one row per step, the values as a JSON
+-- object of field code to canonical value text, byte for byte what the
+-- step's audit row recorded. Never updated.
+CREATE TABLE keying (
+  id        INTEGER PRIMARY KEY,             -- in audit_seq order
   acta      INTEGER NOT NULL REFERENCES acta (id),
   step      TEXT NOT NULL CHECK (step IN ('pass1', 'pass2', 'rekey', 'arbitration', 'resolution')),
-  code      TEXT NOT NULL,
-  value     TEXT NOT NULL,
   login     TEXT NOT NULL REFERENCES user (login),
   keyed_at  TEXT NOT NULL,
-  audit_seq INTEGER NOT NULL
+  audit_seq INTEGER NOT NULL UNIQUE,
+  "values"  TEXT NOT NULL
 ) STRICT;
-CREATE INDEX keyed_value_by_acta ON keyed_value (acta, code);
-CREATE INDEX keyed_value_by_audit ON keyed_value (audit_seq);
-
--- Where each field of an acta stands after pass 2.
-CREATE TABLE acta_field (
-  acta   INTEGER NOT NULL REFERENCES acta (id),
-  code   TEXT NOT NULL,
-  status TEXT NOT NULL CHECK (status IN ('settled', 'rekey', 'arbitration', 'coordinator')),
-  value  TEXT,
-  PRIMARY KEY (acta, code)
-) STRICT, WITHOUT ROWID;
+CREATE INDEX keying_by_acta ON keying (acta);
 
 -- Kept up to date in the transactions that change them, so that status
 -- costs the same at 30,000 actas as at 30.
@@ -213,6 +209,7 @@ CREATE TABLE outbox (
   UNIQUE (kind, ref)
 ) STRICT;
 CREATE INDEX outbox_by_state ON outbox (state, id);
+CREATE INDEX outbox_by_state_kind ON outbox (state, kind);
 
 -- The application never rewrites history; these make a bug that tries fail
 -- loudly. (Someone with the sqlite3 shell can drop them: the audit chain is
@@ -221,7 +218,7 @@ CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
   BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
   BEGIN SELECT RAISE (ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER keyed_value_no_update BEFORE UPDATE ON keyed_value
+CREATE TRIGGER keying_no_update BEFORE UPDATE ON keying
   BEGIN SELECT RAISE (ABORT, 'keyed values are never changed'); END;
-CREATE TRIGGER keyed_value_no_delete BEFORE DELETE ON keyed_value
+CREATE TRIGGER keying_no_delete BEFORE DELETE ON keying
   BEGIN SELECT RAISE (ABORT, 'keyed values are never deleted'); END;

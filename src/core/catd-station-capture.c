@@ -20,9 +20,10 @@
  *   arbitration (C not A nor B): equal to any earlier value settles --> verified
  *                                otherwise --> coordinator --resolve (note)--> verified
  *
- * Each step is one transaction: the keyed values (kept forever in
- * keyed_value), the audit row that records them, the field and acta state,
- * and when everything is settled the record and its outbox rows.
+ * Each step is one transaction: the keying (kept forever in the keying
+ * table), the audit row that records the same values, the settled values
+ * and pending codes of the acta, and when nothing is pending any more the
+ * count, the record and its outbox rows.
  *
  * Blindness: a step answers only field codes and a status. Values are read
  * back only by catd_station_show() for a coordinador. */
@@ -38,6 +39,129 @@ typedef enum
 
 static const char *step_names[] = { "pass1", "pass2", "rekey", "arbitration", "resolution" };
 
+/* The codes of @set in acta order, as a NULL-terminated array or JSON. */
+static GPtrArray *
+codes_in_order (GPtrArray  *fields,
+                GHashTable *set)
+{
+  GPtrArray *codes = g_ptr_array_new ();
+
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+
+      if (g_hash_table_contains (set, field->code))
+        g_ptr_array_add (codes, g_strdup (field->code));
+    }
+  return codes;
+}
+
+static char *
+codes_serialize (GPtrArray  *fields,
+                 GHashTable *set)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < fields->len; i++)
+    {
+      const CatdField *field = g_ptr_array_index (fields, i);
+
+      if (g_hash_table_contains (set, field->code))
+        json_builder_add_string_value (builder, field->code);
+    }
+  json_builder_end_array (builder);
+  node = json_builder_get_root (builder);
+  return json_to_string (node, FALSE);
+}
+
+/* ---- the engine -------------------------------------------------------- */
+
+typedef struct
+{
+  GHashTable *keyed[STEP_RESOLUTION + 1];   /* step -> (code -> value), or NULL */
+  GHashTable *settled;                      /* code -> value */
+  GHashTable *pending;                      /* codes */
+} ActaValues;
+
+static void
+acta_values_clear (ActaValues *v)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (v->keyed); i++)
+    g_clear_pointer (&v->keyed[i], g_hash_table_unref);
+  g_clear_pointer (&v->settled, g_hash_table_unref);
+  g_clear_pointer (&v->pending, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (ActaValues, acta_values_clear)
+
+/* Everything keyed for the acta, its settled values and pending codes, in
+ * two indexed reads. */
+static gboolean
+load_values (CatdStation  *self,
+             CatdActaRow  *row,
+             ActaValues   *v,
+             GError      **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = catd_store_prepare (self->store, "SELECT step, \"values\" FROM keying WHERE acta = ?",
+                             error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      const char *step = catd_column_text (stmt, 0);
+
+      for (guint i = 0; i < G_N_ELEMENTS (step_names); i++)
+        if (g_str_equal (step, step_names[i]))
+          {
+            g_clear_pointer (&v->keyed[i], g_hash_table_unref);
+            v->keyed[i] = catd_values_parse (catd_column_text (stmt, 1));
+          }
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return FALSE;
+
+  stmt = catd_store_prepare (self->store, "SELECT settled, pending FROM acta WHERE id = ?", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    {
+      v->settled = catd_values_parse (catd_column_text (stmt, 0));
+      v->pending = catd_codes_parse (catd_column_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_ROW;
+}
+
+/* Stores the settled values and the codes still pending. */
+static gboolean
+save_values (CatdStation  *self,
+             CatdActaRow  *row,
+             GPtrArray    *fields,
+             ActaValues   *v,
+             GError      **error)
+{
+  g_autofree char *settled = catd_values_serialize (fields, v->settled);
+  g_autofree char *pending = codes_serialize (fields, v->pending);
+  sqlite3_stmt *stmt = catd_store_prepare (self->store, "UPDATE acta SET settled = ?, "
+                                           "pending = ? WHERE id = ?", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, settled, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, pending, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, row->id);
+  return catd_store_exec (self->store, stmt, error);
+}
+
 static CatdCaptureResult *
 result_new (const char        *clave,
             int                pass,
@@ -52,7 +176,7 @@ result_new (const char        *clave,
   if (codes != NULL)
     {
       g_ptr_array_add (codes, NULL);
-      result->fields = (GStrv)g_ptr_array_steal (codes, NULL);
+      result->fields = (GStrv)g_ptr_array_free (codes, FALSE);
     }
   else
     result->fields = g_new0 (char *, 1);
@@ -61,7 +185,7 @@ result_new (const char        *clave,
 
 /* Parses @values (a JSON object, field code -> value) against @fields. With
  * @expected, exactly those codes must be given; without, every field of the
- * acta. Errors name the field. Fills @out (code -> CatdValue*). */
+ * acta. Errors name the field. Fills @out (code -> canonical text). */
 static gboolean
 parse_values (GPtrArray   *fields,
               JsonNode    *values,
@@ -72,7 +196,6 @@ parse_values (GPtrArray   *fields,
   JsonObjectIter iter;
   const char *code;
   JsonNode *node;
-  JsonObject *object;
 
   if (values == NULL || !JSON_NODE_HOLDS_OBJECT (values))
     {
@@ -80,9 +203,8 @@ parse_values (GPtrArray   *fields,
                    "values must be a JSON object of field code to value");
       return FALSE;
     }
-  object = json_node_get_object (values);
 
-  json_object_iter_init (&iter, object);
+  json_object_iter_init (&iter, json_node_get_object (values));
   while (json_object_iter_next (&iter, &code, &node))
     {
       CatdValue value;
@@ -109,7 +231,7 @@ parse_values (GPtrArray   *fields,
                        "\"sin_dato\"", code, CATD_VALUE_MAX);
           return FALSE;
         }
-      g_hash_table_insert (out, (gpointer)code, g_memdup2 (&value, sizeof value));
+      g_hash_table_insert (out, g_strdup (code), catd_value_to_string (&value));
     }
 
   for (guint i = 0; i < fields->len; i++)
@@ -130,8 +252,8 @@ parse_values (GPtrArray   *fields,
   return TRUE;
 }
 
-/* Writes the keyed values of one step, with the audit row that records
- * them and the user's statistics. */
+/* Writes one keying: the audit row that records the values, the keying row
+ * holding the same text, and the user's statistics. */
 static gboolean
 record_keyed (CatdStation  *self,
               CatdUser     *user,
@@ -144,11 +266,12 @@ record_keyed (CatdStation  *self,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(JsonNode) detail = NULL;
+  g_autoptr(JsonNode) node = catd_values_to_node (fields, values);
+  g_autofree char *text = json_to_string (node, FALSE);
   g_autofree char *now = catd_store_now_iso (self->store);
   g_autofree char *action = g_strconcat ("captura.", step_names[step], NULL);
   sqlite3_stmt *stmt;
   gint64 seq;
-  guint n = 0;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "step");
@@ -159,51 +282,26 @@ record_keyed (CatdStation  *self,
       json_builder_add_string_value (builder, note);
     }
   json_builder_set_member_name (builder, "values");
-  json_builder_begin_object (builder);
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-      const CatdValue *value = g_hash_table_lookup (values, field->code);
-      g_autofree char *text = NULL;
-
-      if (value == NULL)
-        continue;
-      text = catd_value_to_string (value);
-      json_builder_set_member_name (builder, field->code);
-      json_builder_add_string_value (builder, text);
-    }
-  json_builder_end_object (builder);
+  json_builder_add_value (builder, json_node_ref (node));
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
 
-  if (!catd_audit_append (self->store, user ? catd_user_get_login (user) : NULL, action,
-                          row->clave_acta, detail, &seq, error))
+  if (!catd_audit_append (self->store, catd_user_get_login (user), action, row->clave_acta,
+                          detail, &seq, error))
     return FALSE;
 
-  stmt = catd_store_prepare (self->store, "INSERT INTO keyed_value (acta, step, code, value, "
-                             "login, keyed_at, audit_seq) VALUES (?, ?, ?, ?, ?, ?, ?)", error);
+  stmt = catd_store_prepare (self->store, "INSERT INTO keying (acta, step, login, keyed_at, "
+                             "audit_seq, \"values\") VALUES (?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-      const CatdValue *value = g_hash_table_lookup (values, field->code);
-      g_autofree char *text = NULL;
-
-      if (value == NULL)
-        continue;
-      text = catd_value_to_string (value);
-      sqlite3_bind_int64 (stmt, 1, row->id);
-      sqlite3_bind_text (stmt, 2, step_names[step], -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 3, field->code, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 4, text, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 5, catd_user_get_login (user), -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 6, now, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (stmt, 7, seq);
-      if (!catd_store_exec (self->store, stmt, error))
-        return FALSE;
-      n++;
-    }
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  sqlite3_bind_text (stmt, 2, step_names[step], -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, catd_user_get_login (user), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, now, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 5, seq);
+  sqlite3_bind_text (stmt, 6, text, -1, SQLITE_STATIC);
+  if (!catd_store_exec (self->store, stmt, error))
+    return FALSE;
 
   /* The coordinator's ruling is not keying work: it does not count in the
    * per-user statistics. */
@@ -219,112 +317,80 @@ record_keyed (CatdStation  *self,
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, catd_user_get_login (user), -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 2, n);
+  sqlite3_bind_int (stmt, 2, g_hash_table_size (values));
   sqlite3_bind_int (stmt, 3, step == STEP_PASS1 || step == STEP_PASS2);
   sqlite3_bind_text (stmt, 4, now, -1, SQLITE_STATIC);
   return catd_store_exec (self->store, stmt, error);
 }
 
+/* Charges each user, once per field, whose keyed value differs from the
+ * settled one. The coordinator's resolution is the ruling, not a keying. */
 static gboolean
-set_field (CatdStation  *self,
-           gint64        acta_id,
-           const char   *code,
-           const char   *status,
-           const char   *value,
-           GError      **error)
+charge_errors (CatdStation  *self,
+               CatdActaRow  *row,
+               ActaValues   *v,
+               GError      **error)
 {
-  sqlite3_stmt *stmt = catd_store_prepare (self->store,
-                                           "INSERT INTO acta_field (acta, code, status, value) "
-                                           "VALUES (?, ?, ?, ?) ON CONFLICT (acta, code) DO "
-                                           "UPDATE SET status = excluded.status, "
-                                           "value = excluded.value", error);
+  g_autoptr(GHashTable) lost = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  sqlite3_stmt *stmt;
+  GHashTableIter iter;
+  gpointer login, count;
+  int rc;
+
+  stmt = catd_store_prepare (self->store, "SELECT login, \"values\" FROM keying WHERE acta = ? "
+                             "AND step != 'resolution' ORDER BY id", error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_int64 (stmt, 1, acta_id);
-  sqlite3_bind_text (stmt, 2, code, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, status, -1, SQLITE_STATIC);
-  catd_bind_text (stmt, 4, value);
-  return catd_store_exec (self->store, stmt, error);
-}
+  sqlite3_bind_int64 (stmt, 1, row->id);
+  {
+    /* login -> set of codes lost */
+    g_autoptr(GHashTable) codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                         (GDestroyNotify)g_hash_table_unref);
 
-/* The codes of the acta's fields in @status, in acta order. */
-static GHashTable *
-fields_in_status (CatdStation  *self,
-                  gint64        acta_id,
-                  const char   *status,
-                  GError      **error)
-{
-  g_autoptr(GHashTable) codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT code FROM acta_field "
-                                           "WHERE acta = ? AND status = ?", error);
-  int rc;
+    while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+      {
+        g_autoptr(GHashTable) keyed = catd_values_parse (catd_column_text (stmt, 1));
+        const char *who = catd_column_text (stmt, 0);
+        GHashTable *mine = g_hash_table_lookup (codes, who);
+        GHashTableIter kiter;
+        gpointer code, value;
 
+        if (mine == NULL)
+          {
+            mine = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+            g_hash_table_insert (codes, g_strdup (who), mine);
+          }
+        g_hash_table_iter_init (&kiter, keyed);
+        while (g_hash_table_iter_next (&kiter, &code, &value))
+          if (g_strcmp0 (value, g_hash_table_lookup (v->settled, code)) != 0)
+            g_hash_table_add (mine, g_strdup (code));
+      }
+    sqlite3_reset (stmt);
+    if (rc == 0)
+      return FALSE;
+
+    g_hash_table_iter_init (&iter, codes);
+    while (g_hash_table_iter_next (&iter, &login, &count))
+      if (g_hash_table_size (count) > 0)
+        g_hash_table_insert (lost, g_strdup (login), GUINT_TO_POINTER (g_hash_table_size (count)));
+  }
+
+  stmt = catd_store_prepare (self->store, "UPDATE user_stats SET fields_lost = fields_lost + ? "
+                             "WHERE login = ?", error);
   if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, acta_id);
-  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
-  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_hash_table_add (codes, g_strdup (catd_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  return rc == 0 ? NULL : g_steal_pointer (&codes);
-}
-
-/* Every value keyed for one field at the given steps, as canonical text. */
-static GPtrArray *
-keyed_values (CatdStation  *self,
-              gint64        acta_id,
-              const char   *code,
-              GError      **error)
-{
-  g_autoptr(GPtrArray) result = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = catd_store_prepare (self->store, "SELECT step, value FROM keyed_value "
-                                           "WHERE acta = ? AND code = ? ORDER BY id", error);
-  int rc;
-
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, acta_id);
-  sqlite3_bind_text (stmt, 2, code, -1, SQLITE_STATIC);
-  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (result, g_strdup_printf ("%s=%s", catd_column_text (stmt, 0),
-                                              catd_column_text (stmt, 1)));
-  sqlite3_reset (stmt);
-  return rc == 0 ? NULL : g_steal_pointer (&result);
-}
-
-static const char *
-keyed_at (GPtrArray  *keyed,
-          const char *step)
-{
-  gsize len = strlen (step);
-
-  for (guint i = 0; i < keyed->len; i++)
+    return FALSE;
+  g_hash_table_iter_init (&iter, lost);
+  while (g_hash_table_iter_next (&iter, &login, &count))
     {
-      const char *entry = g_ptr_array_index (keyed, i);
-
-      if (strncmp (entry, step, len) == 0 && entry[len] == '=')
-        return entry + len + 1;
+      sqlite3_bind_int (stmt, 1, GPOINTER_TO_UINT (count));
+      sqlite3_bind_text (stmt, 2, login, -1, SQLITE_STATIC);
+      if (!catd_store_exec (self->store, stmt, error))
+        return FALSE;
     }
-  return NULL;
+  return TRUE;
 }
 
-static GPtrArray *
-codes_in_order (GPtrArray  *fields,
-                GHashTable *set)
-{
-  GPtrArray *codes = g_ptr_array_new ();
-
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-
-      if (g_hash_table_contains (set, field->code))
-        g_ptr_array_add (codes, g_strdup (field->code));
-    }
-  return codes;
-}
-
-/* Common opening of every step: role, acta, its fields, the transaction. */
+/* Common opening of every step: role, transaction, the acta, its fields. */
 static gboolean
 begin_step (CatdStation  *self,
             CatdUser     *user,
@@ -356,7 +422,7 @@ fail:
   return FALSE;
 }
 
-static gboolean
+static void
 wrong_state (GError     **error,
              CatdActaRow *row,
              const char  *what)
@@ -364,22 +430,43 @@ wrong_state (GError     **error,
   g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
                "acta %s is %s: %s", row->clave_acta, catd_acta_state_to_string (row->state),
                what);
-  return FALSE;
 }
 
+/* Ends a step that leaves fields pending in @state, or finishes the acta
+ * when nothing is pending, then commits. */
 static CatdCaptureResult *
-commit_step (CatdStation        *self,
-             CatdActaRow        *row,
-             CatdActaState       state,
-             CatdCaptureResult  *result,
-             GError            **error)
+end_step (CatdStation        *self,
+          CatdActaRow        *row,
+          GPtrArray          *fields,
+          ActaValues         *v,
+          int                 pass,
+          CatdActaState       state,
+          CatdCaptureStatus   status,
+          GError            **error)
 {
-  g_autoptr(CatdCaptureResult) owned = result;
+  g_autoptr(CatdCaptureResult) result = NULL;
+
+  if (!save_values (self, row, fields, v, error))
+    return NULL;
+  if (g_hash_table_size (v->pending) == 0)
+    {
+      if (!charge_errors (self, row, v, error) ||
+          !_catd_station_finish_acta (self, row->id, v->settled, error))
+        return NULL;
+      state = CATD_ACTA_VERIFIED;
+      result = result_new (row->clave_acta, pass, CATD_CAPTURE_VERIFIED, NULL);
+    }
+  else
+    {
+      if (!_catd_station_set_state (self, row->id, state, error))
+        return NULL;
+      result = result_new (row->clave_acta, pass, status, codes_in_order (fields, v->pending));
+    }
 
   if (!catd_store_commit (self->store, error))
     return NULL;
   _catd_station_emit_changed (self, row->clave_acta, state);
-  return g_steal_pointer (&owned);
+  return g_steal_pointer (&result);
 }
 
 static CatdCaptureResult *
@@ -402,10 +489,10 @@ capture_pass1 (CatdStation  *self,
   sqlite3_bind_text (stmt, 1, catd_user_get_login (user), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, row->id);
-  if (!catd_store_exec (self->store, stmt, error))
+  if (!catd_store_exec (self->store, stmt, error) || !catd_store_commit (self->store, error))
     return NULL;
-  return commit_step (self, row, CATD_ACTA_CAPTURED_1,
-                      result_new (row->clave_acta, 1, CATD_CAPTURE_AWAITING_PASS2, NULL), error);
+  _catd_station_emit_changed (self, row->clave_acta, CATD_ACTA_CAPTURED_1);
+  return result_new (row->clave_acta, 1, CATD_CAPTURE_AWAITING_PASS2, NULL);
 }
 
 static CatdCaptureResult *
@@ -416,34 +503,29 @@ capture_pass2 (CatdStation  *self,
                GHashTable   *values,
                GError      **error)
 {
-  g_autoptr(GHashTable) mismatched = g_hash_table_new (g_str_hash, g_str_equal);
+  g_auto(ActaValues) v = { { 0 } };
   sqlite3_stmt *stmt;
 
-  if (!record_keyed (self, user, row, STEP_PASS2, fields, values, NULL, error))
-    return NULL;
+  if (!load_values (self, row, &v, error) || v.keyed[STEP_PASS1] == NULL ||
+      !record_keyed (self, user, row, STEP_PASS2, fields, values, NULL, error))
+    {
+      if (error && *error == NULL)
+        g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_CORRUPT,
+                     "acta %s has no first capture on record", row->clave_acta);
+      return NULL;
+    }
 
+  /* Field by field, value and flag: agreement settles, anything else is
+   * re-keyed by B, blind. */
   for (guint i = 0; i < fields->len; i++)
     {
       const CatdField *field = g_ptr_array_index (fields, i);
-      g_autoptr(GPtrArray) keyed = keyed_values (self, row->id, field->code, error);
-      g_autofree char *mine = NULL;
-      const char *first;
+      const char *mine = g_hash_table_lookup (values, field->code);
 
-      if (keyed == NULL)
-        return NULL;
-      first = keyed_at (keyed, "pass1");
-      mine = catd_value_to_string (g_hash_table_lookup (values, field->code));
-      if (g_strcmp0 (first, mine) == 0)
-        {
-          if (!set_field (self, row->id, field->code, "settled", mine, error))
-            return NULL;
-        }
+      if (g_strcmp0 (mine, g_hash_table_lookup (v.keyed[STEP_PASS1], field->code)) == 0)
+        g_hash_table_insert (v.settled, g_strdup (field->code), g_strdup (mine));
       else
-        {
-          if (!set_field (self, row->id, field->code, "rekey", NULL, error))
-            return NULL;
-          g_hash_table_add (mismatched, field->code);
-        }
+        g_hash_table_add (v.pending, g_strdup (field->code));
     }
 
   stmt = catd_store_prepare (self->store, "UPDATE acta SET pass2_user = ? WHERE id = ?", error);
@@ -454,20 +536,7 @@ capture_pass2 (CatdStation  *self,
   if (!catd_store_exec (self->store, stmt, error))
     return NULL;
 
-  if (g_hash_table_size (mismatched) == 0)
-    {
-      if (!_catd_station_finish_acta (self, row->id, error))
-        return NULL;
-      return commit_step (self, row, CATD_ACTA_VERIFIED,
-                          result_new (row->clave_acta, 2, CATD_CAPTURE_VERIFIED, NULL), error);
-    }
-
-  if (!_catd_station_set_state (self, row->id, CATD_ACTA_REKEY, error))
-    return NULL;
-  return commit_step (self, row, CATD_ACTA_REKEY,
-                      result_new (row->clave_acta, 2, CATD_CAPTURE_REKEY_REQUIRED,
-                                  codes_in_order (fields, mismatched)),
-                      error);
+  return end_step (self, row, fields, &v, 2, CATD_ACTA_REKEY, CATD_CAPTURE_REKEY_REQUIRED, error);
 }
 
 /**
@@ -487,7 +556,7 @@ catd_station_capture (CatdStation  *self,
 {
   g_auto(CatdActaRow) row = { 0 };
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   CatdCaptureResult *result = NULL;
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
 
@@ -537,6 +606,28 @@ catd_station_capture (CatdStation  *self,
   return result;
 }
 
+/* Opening of the steps after pass 2: the acta must be in @state, and its
+ * pending fields are what @values must give. */
+static gboolean
+begin_followup (CatdStation    *self,
+                CatdActaRow    *row,
+                GPtrArray      *fields,
+                CatdActaState   state,
+                const char     *nothing_to_do,
+                JsonNode       *values,
+                ActaValues     *v,
+                GHashTable     *parsed,
+                GError        **error)
+{
+  if (row->state != state)
+    {
+      wrong_state (error, row, nothing_to_do);
+      return FALSE;
+    }
+  return load_values (self, row, v, error) &&
+         parse_values (fields, values, v->pending, parsed, error);
+}
+
 /**
  * catd_station_rekey:
  * @values: exactly the fields the second pass was asked to re-key
@@ -552,10 +643,10 @@ catd_station_rekey (CatdStation  *self,
                     GError      **error)
 {
   g_auto(CatdActaRow) row = { 0 };
+  g_auto(ActaValues) v = { { 0 } };
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) expected = NULL;
-  g_autoptr(GHashTable) disputed = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  CatdCaptureResult *result = NULL;
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
 
   g_return_val_if_fail (CATD_IS_STATION (self), NULL);
@@ -564,66 +655,34 @@ catd_station_rekey (CatdStation  *self,
                    clave_acta, &row, &fields, error))
     return NULL;
 
-  if (row.state != CATD_ACTA_REKEY)
+  if (row.state == CATD_ACTA_REKEY && g_strcmp0 (row.pass2_user, catd_user_get_login (user)) != 0)
+    g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_SAME_USER,
+                 "only the capturista of the second pass re-keys acta %s", row.clave_acta);
+  else if (begin_followup (self, &row, fields, CATD_ACTA_REKEY, "there is nothing to re-key",
+                           values, &v, parsed, error) &&
+           record_keyed (self, user, &row, STEP_REKEY, fields, parsed, NULL, error))
     {
-      wrong_state (error, &row, "there is nothing to re-key");
-      goto fail;
-    }
-  if (g_strcmp0 (row.pass2_user, catd_user_get_login (user)) != 0)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_SAME_USER,
-                   "only the capturista of the second pass re-keys acta %s", row.clave_acta);
-      goto fail;
-    }
-  if (!(expected = fields_in_status (self, row.id, "rekey", error)) ||
-      !parse_values (fields, values, expected, parsed, error) ||
-      !record_keyed (self, user, &row, STEP_REKEY, fields, parsed, NULL, error))
-    goto fail;
+      GHashTableIter iter;
+      gpointer code, again;
 
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-      g_autoptr(GPtrArray) keyed = NULL;
-      g_autofree char *again = NULL;
-
-      if (!g_hash_table_contains (expected, field->code))
-        continue;
-      if (!(keyed = keyed_values (self, row.id, field->code, error)))
-        goto fail;
-      again = catd_value_to_string (g_hash_table_lookup (parsed, field->code));
-      if (g_strcmp0 (again, keyed_at (keyed, "pass1")) == 0)
+      /* Equal to pass 1: B mis-keyed and now agrees with A. Else B confirms
+       * the first value or keys a third one: a third person decides. */
+      g_hash_table_remove_all (v.pending);
+      g_hash_table_iter_init (&iter, parsed);
+      while (g_hash_table_iter_next (&iter, &code, &again))
         {
-          /* B mis-keyed the first time and now agrees with A. */
-          if (!set_field (self, row.id, field->code, "settled", again, error))
-            goto fail;
+          if (g_strcmp0 (again, g_hash_table_lookup (v.keyed[STEP_PASS1], code)) == 0)
+            g_hash_table_insert (v.settled, g_strdup (code), g_strdup (again));
+          else
+            g_hash_table_add (v.pending, g_strdup (code));
         }
-      else
-        {
-          /* B confirms the first value, or keys a third: a third person decides. */
-          if (!set_field (self, row.id, field->code, "arbitration", NULL, error))
-            goto fail;
-          g_hash_table_add (disputed, field->code);
-        }
+      result = end_step (self, &row, fields, &v, 3, CATD_ACTA_ARBITRATION,
+                         CATD_CAPTURE_ARBITRATION, error);
     }
 
-  if (g_hash_table_size (disputed) == 0)
-    {
-      if (!_catd_station_finish_acta (self, row.id, error))
-        goto fail;
-      return commit_step (self, &row, CATD_ACTA_VERIFIED,
-                          result_new (row.clave_acta, 3, CATD_CAPTURE_VERIFIED, NULL), error);
-    }
-
-  if (!_catd_station_set_state (self, row.id, CATD_ACTA_ARBITRATION, error))
-    goto fail;
-  return commit_step (self, &row, CATD_ACTA_ARBITRATION,
-                      result_new (row.clave_acta, 3, CATD_CAPTURE_ARBITRATION,
-                                  codes_in_order (fields, disputed)),
-                      error);
-
-fail:
-  catd_store_rollback (self->store);
-  return NULL;
+  if (result == NULL)
+    catd_store_rollback (self->store);
+  return result;
 }
 
 /**
@@ -642,11 +701,11 @@ catd_station_arbitrate (CatdStation  *self,
                         GError      **error)
 {
   g_auto(CatdActaRow) row = { 0 };
+  g_auto(ActaValues) v = { { 0 } };
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) expected = NULL;
-  g_autoptr(GHashTable) unresolved = g_hash_table_new (g_str_hash, g_str_equal);
-  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   const char *login = user ? catd_user_get_login (user) : NULL;
+  CatdCaptureResult *result = NULL;
   sqlite3_stmt *stmt;
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
 
@@ -657,78 +716,47 @@ catd_station_arbitrate (CatdStation  *self,
                    clave_acta, &row, &fields, error))
     return NULL;
 
-  if (row.state != CATD_ACTA_ARBITRATION)
+  if (row.state == CATD_ACTA_ARBITRATION &&
+      (g_strcmp0 (row.pass1_user, login) == 0 || g_strcmp0 (row.pass2_user, login) == 0))
+    g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_SAME_USER,
+                 "%s keyed a capture of acta %s: arbitration needs a third person",
+                 login, row.clave_acta);
+  else if (begin_followup (self, &row, fields, CATD_ACTA_ARBITRATION,
+                           "there is nothing to arbitrate", values, &v, parsed, error) &&
+           record_keyed (self, user, &row, STEP_ARBITRATION, fields, parsed, NULL, error) &&
+           (stmt = catd_store_prepare (self->store, "UPDATE acta SET arbiter_user = ? "
+                                       "WHERE id = ?", error)) != NULL)
     {
-      wrong_state (error, &row, "there is nothing to arbitrate");
-      goto fail;
-    }
-  if (g_strcmp0 (row.pass1_user, login) == 0 || g_strcmp0 (row.pass2_user, login) == 0)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_SAME_USER,
-                   "%s keyed a capture of acta %s: arbitration needs a third person",
-                   login, row.clave_acta);
-      goto fail;
-    }
-  if (!(expected = fields_in_status (self, row.id, "arbitration", error)) ||
-      !parse_values (fields, values, expected, parsed, error) ||
-      !record_keyed (self, user, &row, STEP_ARBITRATION, fields, parsed, NULL, error))
-    goto fail;
+      GHashTableIter iter;
+      gpointer code, mine;
 
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-      g_autoptr(GPtrArray) keyed = NULL;
-      g_autofree char *mine = NULL;
-      const char *first, *second, *again;
+      sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, row.id);
+      if (catd_store_exec (self->store, stmt, error))
+        {
+          /* Equal to any value already keyed for the field: two people agree. */
+          g_hash_table_remove_all (v.pending);
+          g_hash_table_iter_init (&iter, parsed);
+          while (g_hash_table_iter_next (&iter, &code, &mine))
+            {
+              gboolean majority = FALSE;
 
-      if (!g_hash_table_contains (expected, field->code))
-        continue;
-      if (!(keyed = keyed_values (self, row.id, field->code, error)))
-        goto fail;
-      mine = catd_value_to_string (g_hash_table_lookup (parsed, field->code));
-      first = keyed_at (keyed, "pass1");
-      second = keyed_at (keyed, "pass2");
-      again = keyed_at (keyed, "rekey");
-      if (g_strcmp0 (mine, first) == 0 || g_strcmp0 (mine, second) == 0 ||
-          g_strcmp0 (mine, again) == 0)
-        {
-          if (!set_field (self, row.id, field->code, "settled", mine, error))
-            goto fail;
-        }
-      else
-        {
-          if (!set_field (self, row.id, field->code, "coordinator", NULL, error))
-            goto fail;
-          g_hash_table_add (unresolved, field->code);
+              for (Step s = STEP_PASS1; s <= STEP_REKEY; s++)
+                majority |= v.keyed[s] != NULL &&
+                            g_strcmp0 (mine, g_hash_table_lookup (v.keyed[s], code)) == 0;
+              if (majority)
+                g_hash_table_insert (v.settled, g_strdup (code), g_strdup (mine));
+              else
+                g_hash_table_add (v.pending, g_strdup (code));
+            }
+          result = end_step (self, &row, fields, &v, 4, CATD_ACTA_COORDINATOR,
+                             CATD_CAPTURE_COORDINATOR, error);
         }
     }
 
-  stmt = catd_store_prepare (self->store, "UPDATE acta SET arbiter_user = ? WHERE id = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, row.id);
-  if (!catd_store_exec (self->store, stmt, error))
-    goto fail;
-
-  if (g_hash_table_size (unresolved) == 0)
-    {
-      if (!_catd_station_finish_acta (self, row.id, error))
-        goto fail;
-      return commit_step (self, &row, CATD_ACTA_VERIFIED,
-                          result_new (row.clave_acta, 4, CATD_CAPTURE_VERIFIED, NULL), error);
-    }
-
-  if (!_catd_station_set_state (self, row.id, CATD_ACTA_COORDINATOR, error))
-    goto fail;
-  return commit_step (self, &row, CATD_ACTA_COORDINATOR,
-                      result_new (row.clave_acta, 4, CATD_CAPTURE_COORDINATOR,
-                                  codes_in_order (fields, unresolved)),
-                      error);
-
-fail:
-  catd_store_rollback (self->store);
-  return NULL;
+  if (result == NULL)
+    catd_store_rollback (self->store);
+  return result;
 }
 
 /**
@@ -748,10 +776,11 @@ catd_station_resolve (CatdStation  *self,
                       GError      **error)
 {
   g_auto(CatdActaRow) row = { 0 };
+  g_auto(ActaValues) v = { { 0 } };
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) expected = NULL;
-  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr(GHashTable) parsed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *clean_note = note ? g_strstrip (g_strdup (note)) : NULL;
+  CatdCaptureResult *result = NULL;
   g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
 
   g_return_val_if_fail (CATD_IS_STATION (self), NULL);
@@ -770,36 +799,25 @@ catd_station_resolve (CatdStation  *self,
                    clave_acta, &row, &fields, error))
     return NULL;
 
-  if (row.state != CATD_ACTA_COORDINATOR)
+  if (begin_followup (self, &row, fields, CATD_ACTA_COORDINATOR,
+                      "there is nothing for the coordinator to resolve", values, &v, parsed,
+                      error) &&
+      record_keyed (self, user, &row, STEP_RESOLUTION, fields, parsed, clean_note, error))
     {
-      wrong_state (error, &row, "there is nothing for the coordinator to resolve");
-      goto fail;
-    }
-  if (!(expected = fields_in_status (self, row.id, "coordinator", error)) ||
-      !parse_values (fields, values, expected, parsed, error) ||
-      !record_keyed (self, user, &row, STEP_RESOLUTION, fields, parsed, clean_note, error))
-    goto fail;
+      GHashTableIter iter;
+      gpointer code, ruling;
 
-  for (guint i = 0; i < fields->len; i++)
-    {
-      const CatdField *field = g_ptr_array_index (fields, i);
-      g_autofree char *ruling = NULL;
-
-      if (!g_hash_table_contains (expected, field->code))
-        continue;
-      ruling = catd_value_to_string (g_hash_table_lookup (parsed, field->code));
-      if (!set_field (self, row.id, field->code, "settled", ruling, error))
-        goto fail;
+      g_hash_table_iter_init (&iter, parsed);
+      while (g_hash_table_iter_next (&iter, &code, &ruling))
+        g_hash_table_insert (v.settled, g_strdup (code), g_strdup (ruling));
+      g_hash_table_remove_all (v.pending);
+      result = end_step (self, &row, fields, &v, 5, CATD_ACTA_COORDINATOR,
+                         CATD_CAPTURE_COORDINATOR, error);
     }
 
-  if (!_catd_station_finish_acta (self, row.id, error))
-    goto fail;
-  return commit_step (self, &row, CATD_ACTA_VERIFIED,
-                      result_new (row.clave_acta, 5, CATD_CAPTURE_VERIFIED, NULL), error);
-
-fail:
-  catd_store_rollback (self->store);
-  return NULL;
+  if (result == NULL)
+    catd_store_rollback (self->store);
+  return result;
 }
 
 typedef struct

@@ -61,7 +61,9 @@ gboolean    _catd_station_set_state     (CatdStation   *self,
                                          GError       **error);
 gboolean    _catd_station_finish_acta   (CatdStation   *self,
                                          gint64         acta_id,
+                                         GHashTable    *settled,
                                          GError       **error);
+
 void        _catd_station_emit_changed  (CatdStation   *self,
                                          const char    *clave_acta,
                                          CatdActaState  state);

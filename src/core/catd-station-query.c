@@ -66,47 +66,23 @@ add_values_object (JsonBuilder *builder,
   json_builder_end_object (builder);
 }
 
-/* The codes @user is asked to key next for this acta, if any; NULL with
- * @error set when the database fails. */
-static GPtrArray *
-pending_for (CatdStation  *self,
-             CatdUser     *user,
-             CatdActaRow  *row,
-             GError      **error)
+/* The codes @user is asked to key next for this acta (a set, possibly
+ * empty), from the acta's @pending codes. */
+static GHashTable *
+pending_for (CatdUser    *user,
+             CatdActaRow *row,
+             const char  *pending)
 {
-  GPtrArray *codes = g_ptr_array_new_with_free_func (g_free);
   const char *login = catd_user_get_login (user);
   CatdRole role = catd_user_get_role (user);
-  const char *status = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
+  gboolean mine;
 
-  if (row->state == CATD_ACTA_REKEY && g_strcmp0 (row->pass2_user, login) == 0)
-    status = "rekey";
-  else if (row->state == CATD_ACTA_ARBITRATION &&
-           (role == CATD_ROLE_VERIFICADOR || role == CATD_ROLE_COORDINADOR) &&
-           g_strcmp0 (row->pass1_user, login) != 0 && g_strcmp0 (row->pass2_user, login) != 0)
-    status = "arbitration";
-  else if (row->state == CATD_ACTA_COORDINATOR && role == CATD_ROLE_COORDINADOR)
-    status = "coordinator";
-  if (status == NULL)
-    return codes;
-
-  stmt = catd_store_prepare (self->store, "SELECT code FROM acta_field WHERE acta = ? "
-                             "AND status = ?", error);
-  if (stmt == NULL)
-    {
-      g_ptr_array_unref (codes);
-      return NULL;
-    }
-  sqlite3_bind_int64 (stmt, 1, row->id);
-  sqlite3_bind_text (stmt, 2, status, -1, SQLITE_STATIC);
-  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (codes, g_strdup (catd_column_text (stmt, 0)));
-  sqlite3_reset (stmt);
-  if (rc == 0)
-    g_clear_pointer (&codes, g_ptr_array_unref);
-  return codes;
+  mine = (row->state == CATD_ACTA_REKEY && g_strcmp0 (row->pass2_user, login) == 0) ||
+         (row->state == CATD_ACTA_ARBITRATION &&
+          (role == CATD_ROLE_VERIFICADOR || role == CATD_ROLE_COORDINADOR) &&
+          g_strcmp0 (row->pass1_user, login) != 0 && g_strcmp0 (row->pass2_user, login) != 0) ||
+         (row->state == CATD_ACTA_COORDINATOR && role == CATD_ROLE_COORDINADOR);
+  return catd_codes_parse (mine ? pending : NULL);
 }
 
 /**
@@ -127,7 +103,9 @@ catd_station_show (CatdStation  *self,
   g_auto(CatdActaRow) row = { 0 };
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GHashTable) pending = NULL;
+  g_autoptr(GHashTable) settled = NULL;
+  g_autoptr(GHashTable) waiting = NULL;
   gboolean coordinator;
   sqlite3_stmt *stmt;
   LOCKED_BLOCK;
@@ -145,7 +123,7 @@ catd_station_show (CatdStation  *self,
                              "SELECT coalesce (ca.casilla, '-'), a.tipo_documento, a.traslado, "
                              "a.sin_acta_reason, a.acopio_at, a.captura_at, a.verificacion_at, "
                              "a.digitalizacion, a.registered_by, a.total_calculado, "
-                             "a.contabilizada, a.observaciones, a.cotejada "
+                             "a.contabilizada, a.observaciones, a.cotejada, a.settled, a.pending "
                              "FROM acta a LEFT JOIN catalog_acta ca "
                              "ON ca.clave_acta = a.catalog_acta WHERE a.id = ?", error);
   if (stmt == NULL)
@@ -181,6 +159,9 @@ catd_station_show (CatdStation  *self,
       member_string (builder, "observaciones", catd_column_text (stmt, 11));
       member_int (builder, "cotejada", sqlite3_column_int (stmt, 12));
     }
+  settled = catd_values_parse (catd_column_text (stmt, 13));
+  waiting = catd_codes_parse (catd_column_text (stmt, 14));
+  pending = pending_for (user, &row, catd_column_text (stmt, 14));
   sqlite3_reset (stmt);
 
   json_builder_set_member_name (builder, "fields");
@@ -197,17 +178,14 @@ catd_station_show (CatdStation  *self,
     }
   json_builder_end_array (builder);
 
-  if (!(pending = pending_for (self, user, &row, error)))
-    return NULL;
   json_builder_set_member_name (builder, "pending_fields");
   json_builder_begin_array (builder);
   for (guint i = 0; fields && i < fields->len; i++)
     {
       const CatdField *field = g_ptr_array_index (fields, i);
 
-      for (guint j = 0; j < pending->len; j++)
-        if (g_str_equal (field->code, g_ptr_array_index (pending, j)))
-          json_builder_add_string_value (builder, field->code);
+      if (g_hash_table_contains (pending, field->code))
+        json_builder_add_string_value (builder, field->code);
     }
   json_builder_end_array (builder);
 
@@ -216,89 +194,65 @@ catd_station_show (CatdStation  *self,
       g_autoptr(GHashTable) mine = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
       int rc;
 
-      /* A user's own values: the latest they keyed for each field. */
-      stmt = catd_store_prepare (self->store, "SELECT code, value FROM keyed_value "
-                                 "WHERE acta = ? AND login = ? ORDER BY id", error);
+      /* Keyings in order: a user's own values are their latest for each
+       * field; the coordinador sees every keying. */
+      stmt = catd_store_prepare (self->store, "SELECT step, login, keyed_at, \"values\" "
+                                 "FROM keying WHERE acta = ? ORDER BY id", error);
       if (stmt == NULL)
         return NULL;
       sqlite3_bind_int64 (stmt, 1, row.id);
-      sqlite3_bind_text (stmt, 2, catd_user_get_login (user), -1, SQLITE_STATIC);
+      if (coordinator)
+        {
+          json_builder_set_member_name (builder, "keyed");
+          json_builder_begin_array (builder);
+        }
       while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-        g_hash_table_insert (mine, g_strdup (catd_column_text (stmt, 0)),
-                             g_strdup (catd_column_text (stmt, 1)));
+        {
+          g_autoptr(GHashTable) keyed = catd_values_parse (catd_column_text (stmt, 3));
+
+          if (g_strcmp0 (catd_column_text (stmt, 1), catd_user_get_login (user)) == 0)
+            {
+              GHashTableIter iter;
+              gpointer code, value;
+
+              g_hash_table_iter_init (&iter, keyed);
+              while (g_hash_table_iter_next (&iter, &code, &value))
+                g_hash_table_insert (mine, g_strdup (code), g_strdup (value));
+            }
+          if (coordinator)
+            {
+              json_builder_begin_object (builder);
+              member_string (builder, "step", catd_column_text (stmt, 0));
+              member_string (builder, "login", catd_column_text (stmt, 1));
+              member_time (builder, "at", catd_column_text (stmt, 2));
+              json_builder_set_member_name (builder, "values");
+              add_values_object (builder, fields, keyed);
+              json_builder_end_object (builder);
+            }
+        }
       sqlite3_reset (stmt);
       if (rc == 0)
         return NULL;
+      if (coordinator)
+        json_builder_end_array (builder);
+
       json_builder_set_member_name (builder, "my_values");
       add_values_object (builder, fields, mine);
     }
 
   if (coordinator && fields != NULL)
     {
-      g_autoptr(GHashTable) settled = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                              g_free);
-      gint64 current_seq = -1;
-      int rc;
-
-      json_builder_set_member_name (builder, "keyed");
-      json_builder_begin_array (builder);
-      stmt = catd_store_prepare (self->store, "SELECT audit_seq, step, login, keyed_at, code, "
-                                 "value FROM keyed_value WHERE acta = ? ORDER BY id", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_int64 (stmt, 1, row.id);
-      while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-        {
-          CatdValue value;
-
-          if (sqlite3_column_int64 (stmt, 0) != current_seq)
-            {
-              if (current_seq >= 0)
-                {
-                  json_builder_end_object (builder);
-                  json_builder_end_object (builder);
-                }
-              current_seq = sqlite3_column_int64 (stmt, 0);
-              json_builder_begin_object (builder);
-              member_string (builder, "step", catd_column_text (stmt, 1));
-              member_string (builder, "login", catd_column_text (stmt, 2));
-              member_time (builder, "at", catd_column_text (stmt, 3));
-              json_builder_set_member_name (builder, "values");
-              json_builder_begin_object (builder);
-            }
-          if (catd_value_from_string (catd_column_text (stmt, 5), &value))
-            {
-              json_builder_set_member_name (builder, catd_column_text (stmt, 4));
-              catd_value_to_json (&value, builder);
-            }
-        }
-      sqlite3_reset (stmt);
-      if (current_seq >= 0)
-        {
-          json_builder_end_object (builder);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      if (rc == 0)
-        return NULL;
-
       json_builder_set_member_name (builder, "field_status");
       json_builder_begin_object (builder);
-      stmt = catd_store_prepare (self->store, "SELECT code, status, value FROM acta_field "
-                                 "WHERE acta = ?", error);
-      if (stmt == NULL)
-        return NULL;
-      sqlite3_bind_int64 (stmt, 1, row.id);
-      while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+      for (guint i = 0; i < fields->len && (settled != NULL); i++)
         {
-          member_string (builder, catd_column_text (stmt, 0), catd_column_text (stmt, 1));
-          if (catd_column_text (stmt, 2))
-            g_hash_table_insert (settled, g_strdup (catd_column_text (stmt, 0)),
-                                 g_strdup (catd_column_text (stmt, 2)));
+          const CatdField *field = g_ptr_array_index (fields, i);
+
+          if (g_hash_table_contains (settled, field->code))
+            member_string (builder, field->code, "settled");
+          else if (g_hash_table_contains (waiting, field->code))
+            member_string (builder, field->code, catd_acta_state_to_string (row.state));
         }
-      sqlite3_reset (stmt);
-      if (rc == 0)
-        return NULL;
       json_builder_end_object (builder);
 
       json_builder_set_member_name (builder, "settled_values");
@@ -573,22 +527,28 @@ catd_station_check (CatdStation  *self,
   if (!no_rows (self, "SELECT \"table\" || ' row ' || rowid FROM pragma_foreign_key_check",
                 "a row points at nothing", error) ||
       !no_rows (self,
+                "SELECT a.clave_acta FROM acta a WHERE a.catalog_acta IS NOT NULL AND "
+                "a.state NOT IN ('registered', 'digitized', 'sin_acta') AND NOT EXISTS "
+                "(SELECT 1 FROM keying k WHERE k.acta = a.id AND k.step = 'pass1')",
+                "an acta past its first capture has no first capture on record", error) ||
+      !no_rows (self,
                 "SELECT a.clave_acta FROM acta a JOIN catalog_acta ca "
-                "ON ca.clave_acta = a.catalog_acta "
-                "WHERE a.state NOT IN ('registered', 'digitized', 'sin_acta') AND "
-                "(SELECT count(*) FROM keyed_value k WHERE k.acta = a.id AND k.step = 'pass1') "
-                "!= 5 + (SELECT count(*) FROM contest_field f WHERE f.contest = ca.contest)",
-                "an acta past its first capture lacks a whole first pass", error) ||
+                "ON ca.clave_acta = a.catalog_acta JOIN keying k ON k.acta = a.id "
+                "WHERE k.step IN ('pass1', 'pass2') AND "
+                "(SELECT count(*) FROM json_each (k.\"values\")) != "
+                "5 + (SELECT count(*) FROM contest_field f WHERE f.contest = ca.contest)",
+                "a capture of an acta lacks some of its fields", error) ||
       !no_rows (self,
                 "SELECT a.clave_acta FROM acta a JOIN catalog_acta ca "
                 "ON ca.clave_acta = a.catalog_acta "
                 "WHERE a.state IN ('rekey', 'arbitration', 'coordinator', 'verified') AND "
-                "(SELECT count(*) FROM acta_field f WHERE f.acta = a.id) "
+                "(SELECT count(*) FROM json_each (a.settled)) + "
+                "(SELECT count(*) FROM json_each (a.pending)) "
                 "!= 5 + (SELECT count(*) FROM contest_field f WHERE f.contest = ca.contest)",
                 "an acta past its second capture lacks the state of some field", error) ||
       !no_rows (self,
-                "SELECT a.clave_acta FROM acta a WHERE a.state = 'verified' AND EXISTS "
-                "(SELECT 1 FROM acta_field f WHERE f.acta = a.id AND f.status != 'settled')",
+                "SELECT a.clave_acta FROM acta a WHERE a.state = 'verified' AND "
+                "json_array_length (a.pending) != 0",
                 "a verified acta has unsettled fields", error) ||
       !no_rows (self,
                 "SELECT a.clave_acta FROM acta a WHERE a.state IN ('verified', 'sin_acta', "

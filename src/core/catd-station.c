@@ -1173,19 +1173,17 @@ build_record (CatdStation  *self,
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autoptr(JsonNode) root = NULL;
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   sqlite3_stmt *stmt;
   gint64 contest;
   gboolean fuera;
   CatdActaState state;
-  int rc;
 
   stmt = catd_store_prepare (self->store,
                              "SELECT a.clave_acta, a.acopio_at, a.captura_at, a.verificacion_at, "
                              "a.image_sha256, a.total_calculado, a.contabilizada, "
                              "a.observaciones, a.digitalizacion, a.tipo_documento, a.traslado, "
-                             "a.sin_acta_reason, a.catalog_acta IS NULL, ca.contest, a.state "
-                             "FROM acta a LEFT JOIN catalog_acta ca "
+                             "a.sin_acta_reason, a.catalog_acta IS NULL, ca.contest, a.state, "
+                             "a.settled FROM acta a LEFT JOIN catalog_acta ca "
                              "ON ca.clave_acta = a.catalog_acta WHERE a.id = ?", error);
   if (stmt == NULL)
     return NULL;
@@ -1216,21 +1214,9 @@ build_record (CatdStation  *self,
   json_builder_begin_object (builder);
   if (state == CATD_ACTA_VERIFIED)
     {
-      sqlite3_stmt *vstmt;
+      g_autoptr(GHashTable) values = catd_values_parse (catd_column_text (stmt, 15));
 
-      vstmt = catd_store_prepare (self->store, "SELECT code, value FROM acta_field "
-                                  "WHERE acta = ?", error);
-      if (vstmt == NULL)
-        {
-          sqlite3_reset (stmt);
-          return NULL;
-        }
-      sqlite3_bind_int64 (vstmt, 1, acta_id);
-      while ((rc = catd_store_step (self->store, vstmt, error)) == SQLITE_ROW)
-        g_hash_table_insert (values, g_strdup (catd_column_text (vstmt, 0)),
-                             g_strdup (catd_column_text (vstmt, 1)));
-      sqlite3_reset (vstmt);
-      if (rc == 0 || !(fields = _catd_station_contest_fields (self, contest, error)))
+      if (!(fields = _catd_station_contest_fields (self, contest, error)))
         {
           sqlite3_reset (stmt);
           return NULL;
@@ -1334,22 +1320,21 @@ queue_record (CatdStation  *self,
 }
 
 /* Settles a captured acta: applies the counting rules to its final values,
- * charges each keyed value that lost to its author, marks it verified and
- * queues its record. Runs in the caller's transaction. */
+ * marks it verified and queues its record. Runs in the caller's
+ * transaction. */
 gboolean
 _catd_station_finish_acta (CatdStation  *self,
                            gint64        acta_id,
+                           GHashTable   *settled,
                            GError      **error)
 {
   g_autoptr(GArray) counted = g_array_new (FALSE, TRUE, sizeof (CatdCountedField));
   g_autoptr(GPtrArray) fields = NULL;
-  g_autoptr(GHashTable) values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autofree char *now = catd_store_now_iso (self->store);
   CatdCountLimits limits = { 0 };
   CatdCountResult result;
   sqlite3_stmt *stmt;
   gint64 contest = 0;
-  int rc;
 
   stmt = catd_store_prepare (self->store,
                              "SELECT ca.contest, c.tipo, c.lista_nominal, c.representantes, "
@@ -1376,18 +1361,6 @@ _catd_station_finish_acta (CatdStation  *self,
       return FALSE;
     }
 
-  stmt = catd_store_prepare (self->store, "SELECT code, value FROM acta_field "
-                             "WHERE acta = ? AND status = 'settled'", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, acta_id);
-  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    g_hash_table_insert (values, g_strdup (catd_column_text (stmt, 0)),
-                         g_strdup (catd_column_text (stmt, 1)));
-  sqlite3_reset (stmt);
-  if (rc == 0)
-    return FALSE;
-
   for (guint i = 0; i < fields->len; i++)
     {
       const CatdField *field = g_ptr_array_index (fields, i);
@@ -1395,7 +1368,7 @@ _catd_station_finish_acta (CatdStation  *self,
 
       /* Every field is settled before an acta is finished; anything else
        * is a bug in the capture engine, not bad input. */
-      if (!catd_value_from_string (g_hash_table_lookup (values, field->code), &cf.value))
+      if (!catd_value_from_string (g_hash_table_lookup (settled, field->code), &cf.value))
         {
           g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_CORRUPT,
                        "field %s has no settled value", field->code);
@@ -1416,23 +1389,6 @@ _catd_station_finish_acta (CatdStation  *self,
   sqlite3_bind_int (stmt, 3, result.contabilizada);
   sqlite3_bind_text (stmt, 4, result.observaciones, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 5, acta_id);
-  if (!catd_store_exec (self->store, stmt, error))
-    return FALSE;
-
-  /* Per-user error counts: a field where a user keyed a value that differs
-   * from the settled one is one error of that user's, however many times
-   * they keyed it. The coordinator's resolution is the ruling, not a keying. */
-  stmt = catd_store_prepare (self->store,
-                             "UPDATE user_stats SET fields_lost = fields_lost + "
-                             "(SELECT count (DISTINCT k.code) FROM keyed_value k JOIN acta_field f "
-                             " ON f.acta = k.acta AND f.code = k.code "
-                             " WHERE k.acta = ?1 AND k.login = user_stats.login "
-                             " AND k.step != 'resolution' AND k.value != f.value) "
-                             "WHERE login IN (SELECT login FROM keyed_value WHERE acta = ?1)",
-                             error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_int64 (stmt, 1, acta_id);
   if (!catd_store_exec (self->store, stmt, error))
     return FALSE;
 

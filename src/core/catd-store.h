@@ -84,4 +84,17 @@ catd_column_text (sqlite3_stmt *stmt,
   return (const char *)sqlite3_column_text (stmt, index);
 }
 
+/* A cached statement that is reset when it goes out of scope, whatever
+ * path leaves the scope: g_auto(CatdStmtGuard) guard = stmt; */
+typedef sqlite3_stmt *CatdStmtGuard;
+
+static inline void
+catd_stmt_guard_clear (CatdStmtGuard *guard)
+{
+  if (*guard != NULL)
+    sqlite3_reset (*guard);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CatdStmtGuard, catd_stmt_guard_clear)
+
 G_END_DECLS

@@ -1,0 +1,375 @@
+#!/bin/bash
+# bench.sh - the CATD Station benchmarks of issue 2
+#
+# Copyright 2026 The CATD Station authors
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# Usage: build-aux/bench.sh
+#
+# Measures, on a state-sized station (10,000 casillas x 3 elections = 30,000
+# actas) in a scratch directory on the same disk as the build directory:
+#   - commit latency of register, capture pass 1 and pass 2 through libcatd
+#     in-process, p50 and p99, against a bare SQLite insert+commit with the
+#     same pragmas (WAL, synchronous=FULL) taken just before each action, on
+#     the empty station and again with it nearly full; and the fsyncs each
+#     action costs;
+#   - `catdctl register` as a whole process (start-up and yescrypt PIN check
+#     included) against a process doing one bare insert+commit;
+#   - `catdctl init` of the state catalog: seconds and peak memory;
+#   - with every acta verified: `catdctl status` and
+#     `catdctl export --format prep-csv` (all elections): time and peak memory.
+# and prints one table: measure, value, baseline, ratio, target, PASS/FAIL.
+# Exits 1 if a target is missed, 2 if the bench itself failed.
+#
+# Needs only what the project builds with, bash and /usr/bin/python3 (peak
+# memory comes from getrusage in tests/bench/catd-bench, not /usr/bin/time).
+#
+# Environment:
+#   CATD_BENCH_BUILDDIR  the meson build directory (default: build/ at the top)
+#   CATD_BENCH_N         actions per latency sample (default 300)
+#   CATD_BENCH_RUNS      whole-process catdctl register runs (default 50)
+#   CATD_BENCH_CASILLAS  casillas of the generated catalog (default 10000)
+#   CATD_BENCH_DURABLE   1: fill the station with real fsyncs (one per action,
+#                        three more per image: minutes more here, far more on a
+#                        slow disk) instead of skipping them
+#   CATD_BENCH_KEEP      1: keep the scratch directory and print where it is
+
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/.." && pwd)
+build=${CATD_BENCH_BUILDDIR:-$top/build}
+n=${CATD_BENCH_N:-300}
+runs=${CATD_BENCH_RUNS:-50}
+casillas=${CATD_BENCH_CASILLAS:-10000}
+durable=${CATD_BENCH_DURABLE:-0}
+python=/usr/bin/python3
+
+say () { printf '== %s\n' "$*" >&2; }
+fail () { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
+
+[ -x "$python" ] || fail "$python is needed (Debian package python3)"
+
+# ---- build ------------------------------------------------------------------
+
+if [ ! -f "$build/build.ninja" ]; then
+  say "configuring $build"
+  meson setup "$build" "$top" >&2 || fail "meson setup failed"
+fi
+# Regenerate first if meson files changed, then check that the bench is part
+# of this build (tests/meson.build has subdir('bench'), -Dtests=true).
+ninja -C "$build" build.ninja >&2 || fail "meson could not regenerate $build"
+if ! grep -q '^build tests/bench/catd-bench:' "$build/build.ninja"; then
+  fail "tests/bench/catd-bench is not in $build: it needs subdir('bench') in tests/meson.build \
+and the tests option on (meson configure $build -Dtests=true)"
+fi
+say "building catdctl and catd-bench"
+ninja -C "$build" src/cli/catdctl tests/bench/catd-bench >&2 || fail "the build failed"
+
+catdctl=$build/src/cli/catdctl
+bench=$build/tests/bench/catd-bench
+
+# Numbers from an unoptimised or sanitizer build are not worth comparing.
+buildinfo=$(meson introspect "$build" --buildoptions | "$python" -c '
+import json, sys
+opts = {o["name"]: o["value"] for o in json.load(sys.stdin)}
+print(opts.get("buildtype", "?"), opts.get("optimization", "?"), opts.get("b_sanitize", "none"))')
+read -r buildtype optimization sanitize <<< "$buildinfo"
+if [ "$optimization" = 0 ] || [ "$optimization" = g ] || [ "$sanitize" != none ]; then
+  say "WARNING: $build is buildtype=$buildtype, -O$optimization, sanitize=$sanitize:" \
+    "timings will be slow"
+fi
+
+# ---- scratch directory on the build's disk -------------------------------------
+
+# Databases go under the build directory, not /tmp: /tmp may be a tmpfs, where
+# fsync costs nothing and every ratio below would be meaningless.
+work=$(mktemp -d "$build/bench-XXXXXX")
+cleanup () {
+  if [ "${CATD_BENCH_KEEP:-0}" = 1 ]; then
+    say "kept $work"
+  else
+    rm -rf "$work"
+  fi
+}
+trap cleanup EXIT
+
+fstype=$(df --output=fstype "$work" | tail -n 1)
+device=$(df --output=source "$work" | tail -n 1)
+if [ "$fstype" = tmpfs ] || [ "$fstype" = ramfs ]; then
+  say "WARNING: $work is on $fstype: fsync is free there, latency ratios mean little"
+fi
+
+results=$work/results.txt
+station=$work/station
+scratch=$work/scratch
+mkdir -p "$scratch"
+: > "$results"
+record () { printf '%s %s\n' "$1" "$2" >> "$results"; }
+
+record meta.fstype "$fstype"
+record meta.device "$device"
+record meta.n "$n"
+record meta.runs "$runs"
+record meta.durable "$durable"
+record meta.casillas "$casillas"
+record meta.build "$buildtype/-O$optimization/sanitize=$sanitize"
+
+export CATD_PIN=1234
+start=$SECONDS
+
+# ---- catalog import -----------------------------------------------------------
+
+say "generating the state catalog ($casillas casillas)"
+"$python" "$top/build-aux/gen-catalog.py" --casillas "$casillas" --distritos 20 \
+  --municipios 125 --seed 1 --out "$work/state.json"
+record meta.catalog_bytes "$(stat -c %s "$work/state.json")"
+
+say "catdctl init"
+"$bench" run --key init -- "$catdctl" --data-dir "$station" init --station-id BENCH-01 \
+  --catalog "$work/state.json" >> "$results" || fail "catdctl init failed"
+"$bench" users --dir "$station" >> "$results" || fail "adding the bench users failed"
+record meta.actas "$("$catdctl" --data-dir "$station" --json status |
+  "$python" -c 'import json, sys; print(json.load(sys.stdin)["actas_esperadas"])')"
+
+# ---- latency on the empty station -------------------------------------------------
+
+say "latency on the empty station ($n actas, interleaved with the baseline)"
+"$bench" latency --dir "$station" --baseline-db "$work/baseline.db" --label early \
+  --n "$n" --seed 1 --scratch "$scratch" >> "$results" || fail "latency (empty) failed"
+
+# ---- fill the station ---------------------------------------------------------------
+
+leave=$((n + 1 + runs))   # latency takes one acta more, for its warm-up
+if [ "$durable" = 1 ]; then
+  say "filling the station with real fsyncs (slow)"
+  durable_flag=--durable
+else
+  say "filling the station (fsyncs skipped: set-up only)"
+  durable_flag=
+fi
+"$bench" populate --dir "$station" --scratch "$scratch" --leave "$leave" --seed 1 \
+  $durable_flag >> "$results" || fail "populate failed"
+
+# ---- latency on the nearly full station ------------------------------------------------
+
+say "latency on the nearly full station ($n actas)"
+"$bench" latency --dir "$station" --baseline-db "$work/baseline.db" --label late \
+  --n "$n" --seed 1 --scratch "$scratch" >> "$results" || fail "latency (full) failed"
+
+# ---- catdctl register as a process ---------------------------------------------------------
+
+say "catdctl register x $runs (interleaved with a bare insert+commit process)"
+"$bench" pick --dir "$station" --n "$runs" --seed 1 > "$work/claves.txt"
+while read -r clave; do
+  "$bench" run --key cli_register -- "$catdctl" --data-dir "$station" --user acop \
+    register "$clave" >> "$results" || fail "catdctl register $clave failed"
+  "$bench" run --key cli_baseline -- "$bench" sqlite-once --db "$work/baseline-process.db" \
+    >> "$results" || fail "the baseline process failed"
+done < "$work/claves.txt"
+
+# ---- everything verified: status and export ------------------------------------------------
+
+say "verifying the remaining actas"
+"$bench" populate --dir "$station" --scratch "$scratch" --leave 0 --seed 1 $durable_flag |
+  sed 's/^populate\./finish./' >> "$results" || fail "populate (finish) failed"
+
+"$catdctl" --data-dir "$station" --json status > "$work/status.json"
+"$python" - "$work/status.json" >> "$results" <<'EOF'
+import json, sys
+s = json.load(open(sys.argv[1]))
+print("check.esperadas", s["actas_esperadas"])
+print("check.verified", s["states"]["verified"])
+print("check.pending", s["queue"]["pending"])
+EOF
+record meta.db_bytes "$(stat -c %s "$station/station.db")"
+
+say "catdctl status x 10"
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+  "$bench" run --key cli_status -- "$catdctl" --data-dir "$station" status >> "$results" ||
+    fail "catdctl status failed"
+done
+for _ in 1 2 3; do
+  "$bench" run --key cli_status_user -- "$catdctl" --data-dir "$station" --user coord status \
+    >> "$results" || fail "catdctl status --user failed"
+done
+
+say "catdctl export --format prep-csv (all elections) x 3"
+for _ in 1 2 3; do
+  rm -rf "$work/export"
+  "$bench" run --key cli_export -- "$catdctl" --data-dir "$station" --user coord export \
+    --format prep-csv --out "$work/export" >> "$results" || fail "catdctl export failed"
+done
+record meta.export_bytes "$(cat "$work"/export/*.csv | wc -c)"
+n_lines=$(cat "$work"/export/*.csv | wc -l)
+n_files=$(ls "$work"/export/*.csv | wc -l)
+record meta.export_rows "$((n_lines - 4 * n_files))"   # 4 header lines per file
+
+say "status and export in-process"
+"$bench" query --dir "$station" --out "$work/export-inproc" >> "$results" ||
+  fail "in-process queries failed"
+record meta.seconds "$((SECONDS - start))"
+
+# ---- the table ---------------------------------------------------------------------------------
+
+"$python" - "$results" <<'EOF'
+import sys
+
+values = {}
+for line in open(sys.argv[1]):
+    key, _, value = line.rstrip("\n").partition(" ")
+    values.setdefault(key, []).append(value)
+
+def one(key):
+    return float(values[key][-1])
+
+def samples(key):
+    return sorted(float(v) for v in values[key])
+
+def pct(key, p):
+    """Nearest-rank percentile of the repeated samples of @key."""
+    s = samples(key)
+    rank = max(1, min(len(s), -(-len(s) * p // 100)))
+    return s[int(rank) - 1]
+
+HEAD = ("measure", "value", "baseline", "ratio", "target", "result")
+rows = []
+failed = False
+
+def section(title):
+    rows.append((title,))
+
+def row(measure, value, unit="", baseline=None, target=None, check=None, ratio=True):
+    """check: ("ratio", x) ratio <= x; ("lt", x) value < x; ("le", x) value <= x."""
+    global failed
+    def fmt(v):
+        if v is None:
+            return "-"
+        if isinstance(v, int):
+            return f"{v} {unit}".strip()
+        return (f"{v:.3f} {unit}" if v < 100 else f"{v:.1f} {unit}").strip()
+    r = value / baseline if ratio and baseline else None
+    verdict = "info"
+    if check:
+        kind, limit = check
+        ok = {"ratio": lambda: r is not None and r <= limit,
+              "lt": lambda: value < limit, "le": lambda: value <= limit}[kind]()
+        verdict = "PASS" if ok else "FAIL"
+        failed = failed or not ok
+    rows.append((measure, fmt(value), fmt(baseline), "-" if r is None else f"{r:.2f}x",
+                 target or "-", verdict))
+
+n = int(values["meta.n"][0])
+stages = (("early", "empty station"), ("late", "station ~99% full"))
+commits = (("register", "register"), ("pass1", "capture pass 1"),
+           ("pass2", "capture pass 2 (verifies)"))
+
+section(f"Commit latency in-process, n={n} per set; baseline = bare SQLite insert+commit, "
+        "same pragmas, same disk, taken just before each action")
+for label, when in stages:
+    for phase, name in commits:
+        for p in ("p50", "p99"):
+            row(f"{name} {p}, {when}", one(f"{label}.{phase}.ms.{p}"), "ms",
+                one(f"{label}.{phase}.base_ms.{p}"), "<= 2x", ("ratio", 2.0))
+
+section("Syncs and WAL volume per action (same samples)")
+for label, when in stages:
+    for phase, name in commits:
+        row(f"fsyncs per {name} p50 (mean {one(f'{label}.{phase}.syncs.mean'):.2f}), {when}",
+            int(one(f"{label}.{phase}.syncs.p50")), "",
+            int(one(f"{label}.{phase}.base_syncs.p50")), "1", ("le", 1), ratio=False)
+    for phase, name in commits:
+        row(f"{name} actions that also checkpointed (> 1 fsync), {when}",
+            100 * one(f"{label}.{phase}.syncs.over1"), "%",
+            100 * one(f"{label}.{phase}.base_syncs.over1"), ratio=False)
+    for phase, name in commits:
+        row(f"SQLite KiB written per {name} p50 (mean {one(f'{label}.{phase}.kib.mean'):.0f}), "
+            f"{when}", one(f"{label}.{phase}.kib.p50"), "KiB", one(f"{label}.{phase}.base_kib.p50"))
+
+section("import-image (image file + its directory + WAL: 3-4 fsyncs by design)")
+for label, when in stages:
+    for p in ("p50", "p99"):
+        row(f"import-image {p}, {when}", one(f"{label}.import.ms.{p}"), "ms",
+            one(f"{label}.import.base_ms.{p}"))
+    row(f"fsyncs per import-image p50, {when}", int(one(f"{label}.import.syncs.p50")))
+
+section("Whole processes; baseline = a process doing one bare insert+commit")
+runs = len(values["cli_register.wall_ms"])
+for p, q in (("p50", 50), ("p99", 99)):
+    row(f"catdctl register {p} ({runs} runs)", pct("cli_register.wall_ms", q), "ms",
+        pct("cli_baseline.wall_ms", q))
+row("  of which yescrypt PIN verify (in-process p50)", one("pin.verify_ms.p50"), "ms")
+row("catdctl register p50 less the yescrypt p50",
+    pct("cli_register.wall_ms", 50) - one("pin.verify_ms.p50"), "ms",
+    pct("cli_baseline.wall_ms", 50))
+row("catdctl register peak RSS", max(samples("cli_register.maxrss_kb")) / 1024, "MiB")
+row("yescrypt PIN hash (user add) p50", one("pin.add_user_ms.p50"), "ms")
+
+section(f"Catalog import: {values['meta.casillas'][0]} casillas, "
+        f"{int(one('meta.actas'))} actas, {one('meta.catalog_bytes') / 2**20:.1f} MiB of JSON")
+row("catdctl init", one("init.wall_ms") / 1000, "s", target="< 3 s", check=("lt", 3.0))
+row("catdctl init peak RSS", one("init.maxrss_kb") / 1024, "MiB")
+
+durable = values["populate.durable"][0] == "1"
+section("Filling the station through the public API (register, import, 2 captures per acta)"
+        + ("" if durable else "; fsyncs skipped: set-up only"))
+for phase in ("register", "import", "pass1", "pass2"):
+    row(f"{int(one(f'populate.{phase}.count'))} x {phase}: time per action",
+        one(f"populate.{phase}.per_action_ms"), "ms")
+row("all actions, wall", one("populate.total.wall_s"), "s")
+if not durable:
+    est = sum(one(f"populate.{p}.count") * one(f"late.{p}.ms.p50")
+              for p in ("register", "import", "pass1", "pass2")) / 1000
+    row("same with real fsyncs, estimated (counts x late p50)", est, "s")
+
+section(f"Every acta verified: station.db {one('meta.db_bytes') / 2**20:.0f} MiB, "
+        f"{int(one('check.pending'))} uploads pending")
+all_verified = one("check.verified") == one("check.esperadas")
+rows.append(("actas verified", str(int(one("check.verified"))), "-", "-",
+             f"all {int(one('check.esperadas'))}", "PASS" if all_verified else "FAIL"))
+failed = failed or not all_verified
+status_runs = len(values["cli_status.wall_ms"])
+row(f"catdctl status p50 ({status_runs} runs)", pct("cli_status.wall_ms", 50), "ms",
+    target="< 100 ms", check=("lt", 100.0))
+row(f"catdctl status max ({status_runs} runs)", max(samples("cli_status.wall_ms")), "ms",
+    target="< 100 ms", check=("lt", 100.0))
+row("  catd_station_status() in-process, first call (cold cache)",
+    one("query.status_first_ms"), "ms")
+row("  catd_station_status() in-process p50 (20 calls)", one("query.status_ms.p50"), "ms")
+row("catdctl --user coord status p50 (adds a PIN check)", pct("cli_status_user.wall_ms", 50), "ms")
+row("catdctl status peak RSS", max(samples("cli_status.maxrss_kb")) / 1024, "MiB")
+export_runs = len(values["cli_export.wall_ms"])
+row(f"catdctl export --format prep-csv, all elections, p50 ({export_runs} runs)",
+    pct("cli_export.wall_ms", 50) / 1000, "s")
+row("catdctl export peak RSS", max(samples("cli_export.maxrss_kb")) / 1024, "MiB")
+for e in ("GUB", "DIP", "MUN"):
+    if f"query.export.{e}.ms" in values:
+        row(f"  catd_station_export_prep_csv ({e}) in-process, "
+            f"{int(one(f'query.export.{e}.rows'))} rows", one(f"query.export.{e}.ms"), "ms")
+row(f"export files ({int(one('meta.export_rows'))} rows)", one("meta.export_bytes") / 2**20, "MiB")
+
+table = [r for r in rows if len(r) == 6]
+widths = [max(len(r[i]) for r in table + [HEAD]) for i in range(6)]
+
+def line(r):
+    return "  ".join(c.ljust(widths[i]) if i in (0, 4, 5) else c.rjust(widths[i])
+                     for i, c in enumerate(r)).rstrip()
+
+print()
+print(f"CATD Station benchmarks ({values['meta.seconds'][0]} s; build "
+      f"{values['meta.build'][0]}; scratch on {values['meta.device'][0]}, "
+      f"{values['meta.fstype'][0]})")
+print()
+print(line(HEAD))
+print(line(tuple("-" * w for w in widths)))
+for r in rows:
+    if len(r) == 1:
+        print()
+        print(r[0])
+    else:
+        print(line(r))
+print()
+print("RESULT:", "FAIL (a target is missed)" if failed else "PASS (every target met)")
+sys.exit(1 if failed else 0)
+EOF

@@ -1,0 +1,1186 @@
+/* catd-bench.c - the benchmark driver behind build-aux/bench.sh (issue 2)
+ *
+ * Copyright 2026 The CATD Station authors
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+/* One program, several subcommands, each printing "key value" lines that
+ * bench.sh collects and turns into its table:
+ *
+ *   catd-bench users    --dir D
+ *   catd-bench latency  --dir D --baseline-db F --label L [--n N] [--seed S] --scratch DIR
+ *                       [--sql-profile]
+ *   catd-bench populate --dir D [--leave K] [--seed S] [--durable] --scratch DIR
+ *   catd-bench pick     --dir D --n N [--seed S]
+ *   catd-bench query    --dir D --out DIR [--sql-profile]
+ *   catd-bench sqlite-once --db F
+ *   catd-bench run      --key K [--stdout] -- COMMAND ARGS...
+ *
+ * Latency is always compared with a baseline measured in the same run on the
+ * same disk: a bare SQLite BEGIN IMMEDIATE, INSERT, COMMIT with the station's
+ * pragmas (WAL, synchronous=FULL), taken just before each libcatd action so
+ * that both see the same disk at the same moment.
+ *
+ * fsync(), fdatasync() and pwrite64() are interposed here (this executable
+ * exports them, so libsqlite3 and the statically linked libcatd both call
+ * these) to count the syncs and the bytes SQLite writes for each action.
+ * The same hook lets "populate" skip the syncs: that is set-up, not a
+ * measurement, and a state-sized station then fills in a couple of minutes
+ * instead of waiting for 150,000 fsyncs. Nothing else is changed.
+ *
+ * --sql-profile prints on stderr where each action's SQL time goes, statement
+ * by statement (SQLITE_TRACE_PROFILE), for finding what to fix. */
+
+#define _GNU_SOURCE
+
+#include "config.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <tiffio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catd-station.h"
+#include "catd-test-util.h"
+
+#define PIN "1234"
+
+/* ---- sync accounting ------------------------------------------------------ */
+
+static gint sync_count;
+static gboolean sync_skip;
+
+typedef int (*SyncFunc) (int fd);
+
+static int
+counted_sync (const char *name,
+              SyncFunc   *real,
+              int         fd)
+{
+  g_atomic_int_inc (&sync_count);
+  if (sync_skip)
+    return 0;
+  if (*real == NULL)
+    *real = (SyncFunc)dlsym (RTLD_NEXT, name);
+  if (*real == NULL)
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  return (*real) (fd);
+}
+
+int
+fsync (int fd)
+{
+  static SyncFunc real;
+
+  return counted_sync ("fsync", &real, fd);
+}
+
+int
+fdatasync (int fd)
+{
+  static SyncFunc real;
+
+  return counted_sync ("fdatasync", &real, fd);
+}
+
+/* SQLite writes through pwrite64() (its unix VFS, for the WAL and for
+ * checkpoints into the database file); counting the bytes shows how much
+ * each action appends to the WAL, which is what its fsync has to flush. */
+static gint64 write_bytes;
+
+ssize_t
+pwrite64 (int         fd,
+          const void *buf,
+          size_t      count,
+          off64_t     offset)
+{
+  static ssize_t (*real) (int, const void *, size_t, off64_t);
+  ssize_t n;
+
+  if (real == NULL)
+    real = (ssize_t (*) (int, const void *, size_t, off64_t))dlsym (RTLD_NEXT, "pwrite64");
+  if (real == NULL)
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  n = real (fd, buf, count, offset);
+  if (n > 0)
+    write_bytes += n;
+  return n;
+}
+
+/* ---- SQL profile (--sql-profile) ------------------------------------------------ */
+
+/* Time per statement, from SQLite's own SQLITE_TRACE_PROFILE, to show where
+ * an action's time goes. Costs a little per statement, so it is off unless
+ * asked for. */
+
+typedef struct
+{
+  char   *sql;
+  guint   count;
+  gint64  total_ns;
+} SqlCost;
+
+static GHashTable *sql_costs;   /* sql -> SqlCost* */
+
+static void
+sql_cost_free (gpointer data)
+{
+  SqlCost *cost = data;
+
+  g_free (cost->sql);
+  g_free (cost);
+}
+
+static int
+sql_profile_cb (unsigned  type,
+                void     *ctx,
+                void     *p,
+                void     *x)
+{
+  const char *sql = sqlite3_sql (p);
+  SqlCost *cost;
+
+  if (sql == NULL)
+    return 0;
+  cost = g_hash_table_lookup (sql_costs, sql);
+  if (cost == NULL)
+    {
+      cost = g_new0 (SqlCost, 1);
+      cost->sql = g_strdup (sql);
+      g_hash_table_insert (sql_costs, cost->sql, cost);
+    }
+  cost->count++;
+  cost->total_ns += *(sqlite3_int64 *)x;
+  return 0;
+}
+
+static void
+sql_profile_start (sqlite3 *db)
+{
+  if (sql_costs == NULL)
+    sql_costs = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, sql_cost_free);
+  g_hash_table_remove_all (sql_costs);
+  sqlite3_trace_v2 (db, SQLITE_TRACE_PROFILE, sql_profile_cb, NULL);
+}
+
+static int
+cmp_cost (gconstpointer a,
+          gconstpointer b)
+{
+  const SqlCost *x = *(SqlCost * const *)a, *y = *(SqlCost * const *)b;
+
+  return x->total_ns < y->total_ns ? 1 : x->total_ns > y->total_ns ? -1 : 0;
+}
+
+/* Prints, on stderr, the statements of the last @n_actions actions by total
+ * time: calls and microseconds per action. */
+static void
+sql_profile_report (const char *title,
+                    guint       n_actions)
+{
+  g_autoptr(GPtrArray) costs = g_ptr_array_new ();
+  GHashTableIter iter;
+  gpointer value;
+  gint64 total = 0;
+
+  g_hash_table_iter_init (&iter, sql_costs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_ptr_array_add (costs, value);
+
+  g_ptr_array_sort (costs, cmp_cost);
+  for (guint i = 0; i < costs->len; i++)
+    total += ((SqlCost *)costs->pdata[i])->total_ns;
+  g_printerr ("\nSQL profile, %s: %.1f us of SQL per action\n", title,
+              total / 1000.0 / MAX (n_actions, 1));
+  g_printerr ("  %9s %9s  %s\n", "us/action", "calls/act", "statement");
+  for (guint i = 0; i < MIN (costs->len, 15); i++)
+    {
+      SqlCost *cost = costs->pdata[i];
+      g_autofree char *flat = g_strndup (cost->sql, 110);
+
+      g_strdelimit (flat, "\n", ' ');
+      g_printerr ("  %9.1f %9.1f  %s\n", cost->total_ns / 1000.0 / MAX (n_actions, 1),
+                  (double)cost->count / MAX (n_actions, 1), flat);
+    }
+}
+
+/* ---- small helpers ---------------------------------------------------------- */
+
+static double
+now_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
+die (const char *format,
+     ...)
+{
+  va_list args;
+
+  fputs ("catd-bench: ", stderr);
+  va_start (args, format);
+  vfprintf (stderr, format, args);
+  va_end (args);
+  fputc ('\n', stderr);
+  exit (1);
+}
+
+static void
+die_error (const char *what,
+           GError     *error)
+{
+  die ("%s: %s", what, error ? error->message : "unknown error");
+}
+
+static int
+cmp_double (gconstpointer a,
+            gconstpointer b)
+{
+  double x = *(const double *)a, y = *(const double *)b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static double
+percentile (GArray *sorted,
+            double  p)
+{
+  guint rank;
+
+  if (sorted->len == 0)
+    return 0;
+  rank = (guint)(p / 100.0 * sorted->len + 0.999999);
+  rank = CLAMP (rank, 1, sorted->len);
+  return g_array_index (sorted, double, rank - 1);
+}
+
+/* Prints p50, p99, mean and max of @samples under @key. */
+static void
+print_stats (const char *key,
+             GArray     *samples)
+{
+  g_autoptr(GArray) sorted = g_array_copy (samples);
+  double sum = 0;
+
+  g_array_sort (sorted, cmp_double);
+  for (guint i = 0; i < sorted->len; i++)
+    sum += g_array_index (sorted, double, i);
+  printf ("%s.n %u\n", key, sorted->len);
+  printf ("%s.p50 %.4f\n", key, percentile (sorted, 50));
+  printf ("%s.p99 %.4f\n", key, percentile (sorted, 99));
+  printf ("%s.mean %.4f\n", key, sorted->len ? sum / sorted->len : 0);
+  printf ("%s.max %.4f\n", key, sorted->len ? g_array_index (sorted, double, sorted->len - 1) : 0);
+}
+
+/* For sync counts: the share of actions that cost more than one sync (in
+ * practice, the ones that ran a WAL checkpoint). */
+static void
+print_over_one (const char *key,
+                GArray     *samples)
+{
+  guint over = 0;
+
+  for (guint i = 0; i < samples->len; i++)
+    over += g_array_index (samples, double, i) > 1.0;
+  printf ("%s.over1 %.4f\n", key, samples->len ? (double)over / samples->len : 0);
+}
+
+static void
+add_sample (GArray *array,
+            double  value)
+{
+  g_array_append_val (array, value);
+}
+
+static GArray *
+samples_new (void)
+{
+  return g_array_new (FALSE, FALSE, sizeof (double));
+}
+
+/* ---- the bare SQLite baseline -------------------------------------------------- */
+
+typedef struct
+{
+  sqlite3      *db;
+  sqlite3_stmt *insert;
+  guint64       next;
+} Baseline;
+
+static void
+baseline_exec (Baseline   *b,
+               const char *sql)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (b->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    die ("baseline: %s: %s", sql, message);
+}
+
+/* The same pragmas as catd_store_open(); a table with a key, a time and a
+ * body the size of an acta row. */
+static void
+baseline_open (Baseline   *b,
+               const char *path)
+{
+  memset (b, 0, sizeof *b);
+  if (sqlite3_open_v2 (path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                       SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+    die ("baseline: cannot open %s: %s", path, sqlite3_errmsg (b->db));
+  sqlite3_busy_timeout (b->db, 10000);
+  baseline_exec (b, "PRAGMA journal_mode = WAL;"
+                    "PRAGMA synchronous = FULL;"
+                    "PRAGMA foreign_keys = ON;"
+                    "PRAGMA cache_size = -16000;"
+                    "CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, "
+                    "clave TEXT NOT NULL UNIQUE, at TEXT NOT NULL, body TEXT NOT NULL) STRICT");
+  if (sqlite3_prepare_v3 (b->db, "INSERT INTO t (clave, at, body) VALUES (?, ?, ?)", -1,
+                          SQLITE_PREPARE_PERSISTENT, &b->insert, NULL) != SQLITE_OK)
+    die ("baseline: %s", sqlite3_errmsg (b->db));
+}
+
+static void
+baseline_close (Baseline *b)
+{
+  sqlite3_finalize (b->insert);
+  sqlite3_close_v2 (b->db);
+}
+
+/* One insert+commit; returns its milliseconds and adds its syncs to @syncs. */
+static double
+baseline_commit (Baseline *b,
+                 GArray   *syncs,
+                 GArray   *kib)
+{
+  static const char body[] =
+    "{\"tipo_documento\":\"Acta PREP\",\"station\":\"BENCH-01\",\"state\":\"registered\","
+    "\"padding\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\","
+    "\"more\":\"0123456789abcdef0123456789abcdef0123456789abcdef\"}";
+  g_autofree char *key = g_uuid_string_random ();
+  g_autoptr(GDateTime) dt = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format_iso8601 (dt);
+  int s0 = g_atomic_int_get (&sync_count);
+  gint64 w0 = write_bytes;
+  double t0, t1;
+  int rc;
+
+  t0 = now_ms ();
+  baseline_exec (b, "BEGIN IMMEDIATE");
+  sqlite3_bind_text (b->insert, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (b->insert, 2, at, -1, SQLITE_STATIC);
+  sqlite3_bind_text (b->insert, 3, body, -1, SQLITE_STATIC);
+  rc = sqlite3_step (b->insert);
+  sqlite3_reset (b->insert);
+  if (rc != SQLITE_DONE)
+    die ("baseline insert: %s", sqlite3_errmsg (b->db));
+  baseline_exec (b, "COMMIT");
+  t1 = now_ms ();
+  if (syncs)
+    add_sample (syncs, g_atomic_int_get (&sync_count) - s0);
+  if (kib)
+    add_sample (kib, (write_bytes - w0) / 1024.0);
+  b->next++;
+  return t1 - t0;
+}
+
+/* ---- station helpers ----------------------------------------------------------- */
+
+static CatdStation *
+open_station (const char *dir)
+{
+  g_autoptr(GError) error = NULL;
+  CatdStation *station = catd_station_open (dir, &error);
+
+  if (station == NULL)
+    die_error ("opening the station", error);
+  return station;
+}
+
+static CatdUser *
+login (CatdStation *station,
+       const char  *name)
+{
+  g_autoptr(GError) error = NULL;
+  CatdUser *user = catd_station_authenticate (station, name, PIN, &error);
+
+  if (user == NULL)
+    die_error (name, error);
+  return user;
+}
+
+typedef struct
+{
+  CatdUser *coord;
+  CatdUser *acop;
+  CatdUser *digi;
+  CatdUser *cap1;
+  CatdUser *cap2;
+} Users;
+
+static void
+users_login (CatdStation *station,
+             Users       *users)
+{
+  users->coord = login (station, "coord");
+  users->acop = login (station, "acop");
+  users->digi = login (station, "digi");
+  users->cap1 = login (station, "cap1");
+  users->cap2 = login (station, "cap2");
+}
+
+static void
+users_clear (Users *users)
+{
+  g_clear_object (&users->coord);
+  g_clear_object (&users->acop);
+  g_clear_object (&users->digi);
+  g_clear_object (&users->cap1);
+  g_clear_object (&users->cap2);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Users, users_clear)
+
+/* Runs a query of one text column through the store's connection. */
+static GPtrArray *
+query_strings (CatdStation *station,
+               const char  *sql,
+               const char  *param)
+{
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    die ("%s: %s", sql, sqlite3_errmsg (db));
+  if (param)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (result, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  sqlite3_finalize (stmt);
+  return result;
+}
+
+/* Every catalog acta in a fixed pseudo-random order (actas do not reach a
+ * CATD in key order), the same for the same seed. */
+static GPtrArray *
+shuffled_catalog (CatdStation *station,
+                  guint        seed)
+{
+  GPtrArray *all = query_strings (station, "SELECT clave_acta FROM catalog_acta "
+                                  "ORDER BY clave_acta", NULL);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+
+  for (guint i = all->len; i > 1; i--)
+    {
+      guint j = g_rand_int_range (rand, 0, i);
+      gpointer tmp = all->pdata[i - 1];
+
+      all->pdata[i - 1] = all->pdata[j];
+      all->pdata[j] = tmp;
+    }
+  return all;
+}
+
+/* The catalog actas not registered yet, in the shuffled order. */
+static GPtrArray *
+unregistered (CatdStation *station,
+              guint        seed)
+{
+  g_autoptr(GPtrArray) order = shuffled_catalog (station, seed);
+  g_autoptr(GPtrArray) registered = query_strings (station, "SELECT clave_acta FROM acta",
+                                                   NULL);
+  g_autoptr(GHashTable) done = g_hash_table_new (g_str_hash, g_str_equal);
+  GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; i < registered->len; i++)
+    g_hash_table_add (done, registered->pdata[i]);
+  for (guint i = 0; i < order->len; i++)
+    if (!g_hash_table_contains (done, order->pdata[i]))
+      g_ptr_array_add (result, g_strdup (order->pdata[i]));
+  return result;
+}
+
+/* A small grey page, unique per acta: the key is written into the TIFF's
+ * ImageDescription, as a scanner driver writes its own metadata, so that
+ * every acta gets its own content address (and its own image upload).
+ *
+ * Always the same file, rewritten in place: creating and deleting thousands
+ * of scratch files makes ext4's inode allocator slow for a while
+ * (recently_deleted), which would be charged to the station's own image
+ * writes. */
+static char *
+write_page (const char *dir,
+            const char *clave,
+            guint       seed)
+{
+  char *path = g_build_filename (dir, "page.tif", NULL);
+  const guint width = 64, height = 48;
+  guint8 row[64];
+  TIFF *tif = TIFFOpen (path, "w");
+
+  if (tif == NULL)
+    die ("cannot write %s", path);
+  TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, width);
+  TIFFSetField (tif, TIFFTAG_IMAGELENGTH, height);
+  TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
+  TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
+  TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+  TIFFSetField (tif, TIFFTAG_XRESOLUTION, 200.0);
+  TIFFSetField (tif, TIFFTAG_YRESOLUTION, 200.0);
+  TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+  TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, clave);
+  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 16);
+  for (guint y = 0; y < height; y++)
+    {
+      for (guint x = 0; x < width; x++)
+        row[x] = (guint8)((x * 7 + y * 13 + seed * 31) & 0xff);
+      if (TIFFWriteScanline (tif, row, y, 0) != 1)
+        die ("cannot write %s", path);
+    }
+  TIFFClose (tif);
+  return path;
+}
+
+/* ---- users ----------------------------------------------------------------- */
+
+/* The bench's users, all with PIN 1234. Also measures what yescrypt costs:
+ * hashing a PIN (user add) and verifying one (every catdctl command that
+ * acts as a user pays one verification). */
+static int
+cmd_users (const char *dir)
+{
+  static const struct { const char *login; CatdRole role; } users[] = {
+    { "coord", CATD_ROLE_COORDINADOR },
+    { "acop", CATD_ROLE_ACOPIADOR },
+    { "digi", CATD_ROLE_DIGITALIZADOR },
+    { "cap1", CATD_ROLE_CAPTURISTA },
+    { "cap2", CATD_ROLE_CAPTURISTA },
+  };
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdUser) coord = NULL;
+  g_autoptr(GArray) hash_ms = samples_new ();
+  g_autoptr(GArray) verify_ms = samples_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (users); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdUser) user = NULL;
+      double t0 = now_ms ();
+
+      user = catd_station_add_user (station, coord, users[i].login, users[i].login,
+                                    users[i].role, PIN, &error);
+      if (user == NULL)
+        die_error ("adding the bench users", error);
+      add_sample (hash_ms, now_ms () - t0);
+      if (coord == NULL)
+        coord = g_object_ref (user);
+    }
+
+  for (guint i = 0; i < 10; i++)
+    {
+      double t0 = now_ms ();
+      g_autoptr(CatdUser) user = login (station, "acop");
+
+      add_sample (verify_ms, now_ms () - t0);
+    }
+
+  print_stats ("pin.add_user_ms", hash_ms);
+  print_stats ("pin.verify_ms", verify_ms);
+  return 0;
+}
+
+/* ---- latency ----------------------------------------------------------------- */
+
+static void
+warm_up (CatdStation *station,
+         Users       *users,
+         const char  *clave,
+         const char  *scratch)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdRegistration) reg = NULL;
+  g_autoptr(CatdCaptureResult) r1 = NULL;
+  g_autoptr(CatdCaptureResult) r2 = NULL;
+  g_autoptr(JsonNode) values = NULL;
+  g_autofree char *page = write_page (scratch, clave, 0);
+
+  if (!(reg = catd_station_register (station, users->acop, clave, NULL, &error)) ||
+      !catd_station_import_image (station, users->digi, clave, page, NULL, &error) ||
+      !(values = catd_test_values (station, clave, g_str_hash (clave))) ||
+      !(r1 = catd_station_capture (station, users->cap1, clave, values, &error)) ||
+      !(r2 = catd_station_capture (station, users->cap2, clave, values, &error)))
+    die_error (clave, error);
+}
+
+/* Times register, import, pass 1 and pass 2 of @n actas not registered yet
+ * (after one more for warm-up), each action preceded by one bare
+ * insert+commit into @baseline_db. */
+static int
+cmd_latency (const char *dir,
+             const char *baseline_db,
+             const char *label,
+             const char *scratch,
+             guint       n,
+             guint       seed,
+             gboolean    profile)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  g_autoptr(GPtrArray) todo = unregistered (station, seed);
+  g_autoptr(GPtrArray) claves = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) values = g_ptr_array_new_with_free_func ((GDestroyNotify)json_node_unref);
+  g_auto(Users) users = { 0 };
+  static const char *phases[] = { "register", "import", "pass1", "pass2" };
+  GArray *ms[4], *syncs[4], *kib[4], *base_ms[4], *base_syncs[4], *base_kib[4];
+  Baseline b;
+
+  if (todo->len < n + 1)
+    die ("only %u actas left to register, %u asked (one more for the warm-up)", todo->len, n);
+  for (guint i = 1; i <= n; i++)
+    g_ptr_array_add (claves, g_strdup (todo->pdata[i]));
+  for (guint p = 0; p < 4; p++)
+    {
+      ms[p] = samples_new ();
+      syncs[p] = samples_new ();
+      kib[p] = samples_new ();
+      base_ms[p] = samples_new ();
+      base_syncs[p] = samples_new ();
+      base_kib[p] = samples_new ();
+    }
+  users_login (station, &users);
+  baseline_open (&b, baseline_db);
+
+  /* Warm-up outside the samples: one acta through every step and one bare
+   * commit, so that statements are prepared and hot pages cached, as in a
+   * GUI that has been running for a while. */
+  warm_up (station, &users, todo->pdata[0], scratch);
+  baseline_commit (&b, NULL, NULL);
+
+  if (g_atomic_int_get (&sync_count) == 0)
+    g_printerr ("catd-bench: warning: no fsync/fdatasync seen; sync counts will be 0\n");
+
+  if (profile)
+    sql_profile_start (db);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdRegistration) reg = NULL;
+      const char *clave = claves->pdata[i];
+      gint64 w0;
+      int s0;
+      double t0;
+
+      add_sample (base_ms[0], baseline_commit (&b, base_syncs[0], base_kib[0]));
+      s0 = g_atomic_int_get (&sync_count);
+      w0 = write_bytes;
+      t0 = now_ms ();
+      reg = catd_station_register (station, users.acop, clave, NULL, &error);
+      add_sample (ms[0], now_ms () - t0);
+      add_sample (syncs[0], g_atomic_int_get (&sync_count) - s0);
+      add_sample (kib[0], (write_bytes - w0) / 1024.0);
+      if (reg == NULL)
+        die_error (clave, error);
+    }
+  if (profile)
+    {
+      sql_profile_report ("register", n);
+      sql_profile_start (db);
+    }
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *clave = claves->pdata[i];
+      g_autofree char *page = write_page (scratch, clave, i);
+      gint64 w0;
+      int s0;
+      double t0;
+      gboolean ok;
+
+      add_sample (base_ms[1], baseline_commit (&b, base_syncs[1], base_kib[1]));
+      s0 = g_atomic_int_get (&sync_count);
+      w0 = write_bytes;
+      t0 = now_ms ();
+      ok = catd_station_import_image (station, users.digi, clave, page, NULL, &error);
+      add_sample (ms[1], now_ms () - t0);
+      add_sample (syncs[1], g_atomic_int_get (&sync_count) - s0);
+      add_sample (kib[1], (write_bytes - w0) / 1024.0);
+      if (!ok)
+        die_error (clave, error);
+      if (profile)
+        sqlite3_trace_v2 (db, 0, NULL, NULL);
+      g_ptr_array_add (values, catd_test_values (station, clave, g_str_hash (clave)));
+      if (profile)
+        sqlite3_trace_v2 (db, SQLITE_TRACE_PROFILE, sql_profile_cb, NULL);
+    }
+  if (profile)
+    sql_profile_report ("import-image", n);
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      CatdUser *user = pass == 0 ? users.cap1 : users.cap2;
+      CatdCaptureStatus expected = pass == 0 ? CATD_CAPTURE_AWAITING_PASS2 : CATD_CAPTURE_VERIFIED;
+
+      if (profile)
+        sql_profile_start (db);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          g_autoptr(CatdCaptureResult) result = NULL;
+          const char *clave = claves->pdata[i];
+          gint64 w0;
+          int s0;
+          double t0;
+
+          add_sample (base_ms[2 + pass], baseline_commit (&b, base_syncs[2 + pass],
+                                                          base_kib[2 + pass]));
+          s0 = g_atomic_int_get (&sync_count);
+          w0 = write_bytes;
+          t0 = now_ms ();
+          result = catd_station_capture (station, user, clave, values->pdata[i], &error);
+          add_sample (ms[2 + pass], now_ms () - t0);
+          add_sample (syncs[2 + pass], g_atomic_int_get (&sync_count) - s0);
+          add_sample (kib[2 + pass], (write_bytes - w0) / 1024.0);
+          if (result == NULL)
+            die_error (clave, error);
+          if (result->status != expected)
+            die ("%s: pass %u answered %s", clave, pass + 1,
+                 catd_capture_status_to_string (result->status));
+        }
+      if (profile)
+        sql_profile_report (pass == 0 ? "capture pass 1" : "capture pass 2", n);
+    }
+
+  for (guint p = 0; p < 4; p++)
+    {
+      g_autofree char *k_ms = g_strdup_printf ("%s.%s.ms", label, phases[p]);
+      g_autofree char *k_sync = g_strdup_printf ("%s.%s.syncs", label, phases[p]);
+      g_autofree char *k_bms = g_strdup_printf ("%s.%s.base_ms", label, phases[p]);
+      g_autofree char *k_bsync = g_strdup_printf ("%s.%s.base_syncs", label, phases[p]);
+      g_autofree char *k_kib = g_strdup_printf ("%s.%s.kib", label, phases[p]);
+      g_autofree char *k_bkib = g_strdup_printf ("%s.%s.base_kib", label, phases[p]);
+
+      print_stats (k_ms, ms[p]);
+      print_stats (k_sync, syncs[p]);
+      print_over_one (k_sync, syncs[p]);
+      print_stats (k_bms, base_ms[p]);
+      print_stats (k_bsync, base_syncs[p]);
+      print_over_one (k_bsync, base_syncs[p]);
+      print_stats (k_kib, kib[p]);
+      print_stats (k_bkib, base_kib[p]);
+      g_array_unref (ms[p]);
+      g_array_unref (syncs[p]);
+      g_array_unref (base_ms[p]);
+      g_array_unref (base_syncs[p]);
+      g_array_unref (kib[p]);
+      g_array_unref (base_kib[p]);
+    }
+  baseline_close (&b);
+  return 0;
+}
+
+/* ---- populate ------------------------------------------------------------------ */
+
+static GPtrArray *
+actas_in_state (CatdStation *station,
+                const char  *state)
+{
+  return query_strings (station, "SELECT clave_acta FROM acta WHERE state = ? "
+                        "AND catalog_acta IS NOT NULL ORDER BY id", state);
+}
+
+static void
+report_phase (const char *name,
+              guint       count,
+              double      api_ms,
+              double      wall_ms,
+              int         syncs)
+{
+  printf ("populate.%s.count %u\n", name, count);
+  printf ("populate.%s.api_s %.3f\n", name, api_ms / 1000);
+  printf ("populate.%s.wall_s %.3f\n", name, wall_ms / 1000);
+  printf ("populate.%s.per_action_ms %.4f\n", name, count ? api_ms / count : 0);
+  printf ("populate.%s.syncs %d\n", name, syncs);
+  fflush (stdout);
+}
+
+/* Brings every catalog acta to verified through the public API (register,
+ * import, pass 1, pass 2 with equal values), except the last @leave of the
+ * shuffled order that are not registered yet, which stay untouched. */
+static int
+cmd_populate (const char *dir,
+              const char *scratch,
+              guint       leave,
+              guint       seed,
+              gboolean    durable)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(GPtrArray) todo = unregistered (station, seed);
+  g_auto(Users) users = { 0 };
+  static const char *phases[] = { "register", "import", "pass1", "pass2" };
+  double total_start = now_ms ();
+  guint total = 0;
+
+  users_login (station, &users);
+  sync_skip = !durable;
+  printf ("populate.durable %d\n", durable ? 1 : 0);
+
+  for (guint p = 0; p < 4; p++)
+    {
+      g_autoptr(GPtrArray) claves = NULL;
+      double api_ms = 0, wall_start = now_ms ();
+      int s0 = g_atomic_int_get (&sync_count);
+
+      if (p == 0)
+        {
+          claves = g_ptr_array_new_with_free_func (g_free);
+          for (guint i = 0; i + leave < todo->len; i++)
+            g_ptr_array_add (claves, g_strdup (todo->pdata[i]));
+        }
+      else
+        claves = actas_in_state (station, p == 1 ? "registered" : p == 2 ? "digitized"
+                                                                         : "captured_1");
+
+      for (guint i = 0; i < claves->len; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          const char *clave = claves->pdata[i];
+          g_autofree char *page = NULL;
+          g_autoptr(JsonNode) values = NULL;
+          gboolean ok;
+          double t0;
+
+          if (p == 1)
+            page = write_page (scratch, clave, i);
+          else if (p >= 2)
+            values = catd_test_values (station, clave, g_str_hash (clave));
+
+          t0 = now_ms ();
+          switch (p)
+            {
+            case 0:
+              {
+                g_autoptr(CatdRegistration) reg = NULL;
+
+                reg = catd_station_register (station, users.acop, clave, NULL, &error);
+                ok = reg != NULL;
+              }
+              break;
+            case 1:
+              ok = catd_station_import_image (station, users.digi, clave, page, NULL, &error);
+              break;
+            default:
+              {
+                g_autoptr(CatdCaptureResult) result = NULL;
+
+                result = catd_station_capture (station, p == 2 ? users.cap1 : users.cap2, clave,
+                                               values, &error);
+                ok = result != NULL;
+                if (ok && p == 3 && result->status != CATD_CAPTURE_VERIFIED)
+                  die ("%s: pass 2 answered %s", clave,
+                       catd_capture_status_to_string (result->status));
+              }
+              break;
+            }
+          api_ms += now_ms () - t0;
+          if (!ok)
+            die_error (clave, error);
+          if ((i + 1) % 5000 == 0)
+            g_printerr ("  populate %s: %u/%u\n", phases[p], i + 1, claves->len);
+        }
+      report_phase (phases[p], claves->len, api_ms, now_ms () - wall_start,
+                    g_atomic_int_get (&sync_count) - s0);
+      total += claves->len;
+    }
+
+  printf ("populate.total.actions %u\n", total);
+  printf ("populate.total.wall_s %.3f\n", (now_ms () - total_start) / 1000);
+  sync_skip = FALSE;
+  return 0;
+}
+
+/* ---- pick ------------------------------------------------------------------------ */
+
+static int
+cmd_pick (const char *dir,
+          guint       n,
+          guint       seed)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(GPtrArray) todo = unregistered (station, seed);
+
+  if (todo->len < n)
+    die ("only %u actas left to register, %u asked", todo->len, n);
+  for (guint i = 0; i < n; i++)
+    printf ("%s\n", (char *)todo->pdata[i]);
+  return 0;
+}
+
+/* ---- query: status and export in-process --------------------------------------------- */
+
+/* The query side without process start-up or PIN verification, to tell
+ * apart what catdctl spends around the engine from what the engine spends. */
+static int
+cmd_query (const char *dir,
+           const char *out,
+           gboolean    profile)
+{
+  g_autoptr(GArray) status_ms = samples_new ();
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) coord = NULL;
+  g_autoptr(GPtrArray) elections = NULL;
+  struct rusage ru;
+  double t0;
+
+  t0 = now_ms ();
+  station = open_station (dir);
+  printf ("query.open_ms %.4f\n", now_ms () - t0);
+  coord = login (station, "coord");
+
+  if (profile)
+    sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      t0 = now_ms ();
+      node = catd_station_status (station, &error);
+      add_sample (status_ms, now_ms () - t0);
+      if (node == NULL)
+        die_error ("status", error);
+      /* The first call reads its pages from the OS into SQLite's cache, as
+       * every catdctl status process does. */
+      if (i == 0)
+        printf ("query.status_first_ms %.4f\n", now_ms () - t0);
+    }
+  print_stats ("query.status_ms", status_ms);
+  if (profile)
+    {
+      sql_profile_report ("status", 20);
+      sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
+    }
+
+  g_mkdir_with_parents (out, 0700);
+  elections = query_strings (station, "SELECT id FROM election ORDER BY position", NULL);
+  for (guint i = 0; i < elections->len; i++)
+    {
+      const char *election = elections->pdata[i];
+      g_autoptr(GError) error = NULL;
+      g_autofree char *csv = NULL;
+      g_autofree char *name = g_strconcat (election, ".csv", NULL);
+      g_autofree char *path = g_build_filename (out, name, NULL);
+      guint lines = 0;
+
+      t0 = now_ms ();
+      csv = catd_station_export_prep_csv (station, coord, election, '|', &error);
+      printf ("query.export.%s.ms %.3f\n", election, now_ms () - t0);
+      if (csv == NULL)
+        die_error ("export", error);
+      for (const char *c = csv; *c; c++)
+        lines += *c == '\n';
+      printf ("query.export.%s.bytes %zu\n", election, strlen (csv));
+      printf ("query.export.%s.rows %u\n", election, lines >= 4 ? lines - 4 : 0);
+      if (!g_file_set_contents (path, csv, -1, &error))
+        die_error (path, error);
+    }
+  if (profile)
+    sql_profile_report ("export (per election)", elections->len);
+  getrusage (RUSAGE_SELF, &ru);
+  printf ("query.maxrss_kb %ld\n", ru.ru_maxrss);
+  return 0;
+}
+
+/* ---- process-level measures -------------------------------------------------------- */
+
+/* One bare insert+commit in a fresh process: the baseline of a whole
+ * "catdctl register" process. */
+static int
+cmd_sqlite_once (const char *db)
+{
+  Baseline b;
+
+  baseline_open (&b, db);
+  baseline_commit (&b, NULL, NULL);
+  baseline_close (&b);
+  return 0;
+}
+
+/* Runs @argv, its standard output thrown away unless @keep_stdout, and
+ * prints its wall time and peak resident memory (getrusage of the child,
+ * so no /usr/bin/time is needed). Exits with the child's status. */
+static int
+cmd_run (const char  *key,
+         gboolean     keep_stdout,
+         char       **argv)
+{
+  struct rusage ru;
+  int status;
+  double t0, t1;
+  pid_t pid;
+
+  fflush (stdout);
+  t0 = now_ms ();
+  pid = fork ();
+  if (pid < 0)
+    die ("fork: %s", g_strerror (errno));
+  if (pid == 0)
+    {
+      if (!keep_stdout)
+        {
+          int fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+
+          if (fd >= 0)
+            dup2 (fd, STDOUT_FILENO);
+        }
+      execvp (argv[0], argv);
+      fprintf (stderr, "catd-bench: cannot run %s: %s\n", argv[0], g_strerror (errno));
+      _exit (127);
+    }
+  if (wait4 (pid, &status, 0, &ru) < 0)
+    die ("wait4: %s", g_strerror (errno));
+  t1 = now_ms ();
+
+  /* bench.sh reads these from stderr when the command's own stdout is
+   * kept, so they go where the caller asked: stdout unless --stdout. */
+  {
+    FILE *where = keep_stdout ? stderr : stdout;
+
+    fprintf (where, "%s.wall_ms %.3f\n", key, t1 - t0);
+    fprintf (where, "%s.maxrss_kb %ld\n", key, ru.ru_maxrss);
+    fprintf (where, "%s.user_ms %.3f\n", key,
+             ru.ru_utime.tv_sec * 1000.0 + ru.ru_utime.tv_usec / 1000.0);
+    fprintf (where, "%s.sys_ms %.3f\n", key,
+             ru.ru_stime.tv_sec * 1000.0 + ru.ru_stime.tv_usec / 1000.0);
+  }
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
+}
+
+/* ---- main ------------------------------------------------------------------------------- */
+
+static void
+usage (void)
+{
+  fputs ("usage: catd-bench users --dir D\n"
+         "       catd-bench latency --dir D --baseline-db F --label L --scratch DIR [--n N] "
+         "[--seed S] [--sql-profile]\n"
+         "       catd-bench populate --dir D --scratch DIR [--leave K] [--seed S] [--durable]\n"
+         "       catd-bench pick --dir D --n N [--seed S]\n"
+         "       catd-bench query --dir D --out DIR [--sql-profile]\n"
+         "       catd-bench sqlite-once --db F\n"
+         "       catd-bench run --key K [--stdout] -- COMMAND ARGS...\n", stderr);
+  exit (2);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *command, *dir = NULL, *baseline_db = NULL, *label = NULL, *scratch = NULL;
+  const char *out = NULL, *db = NULL, *key = NULL;
+  guint n = 200, seed = 1, leave = 0;
+  gboolean durable = FALSE, keep_stdout = FALSE, profile = FALSE;
+  int i;
+
+  if (argc < 2)
+    usage ();
+  command = argv[1];
+  for (i = 2; i < argc; i++)
+    {
+      const char *arg = argv[i];
+      const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+
+      if (g_str_equal (arg, "--"))
+        {
+          i++;
+          break;
+        }
+      if (g_str_equal (arg, "--durable"))
+        {
+          durable = TRUE;
+          continue;
+        }
+      if (g_str_equal (arg, "--stdout"))
+        {
+          keep_stdout = TRUE;
+          continue;
+        }
+      if (g_str_equal (arg, "--sql-profile"))
+        {
+          profile = TRUE;
+          continue;
+        }
+      if (value == NULL)
+        usage ();
+      if (g_str_equal (arg, "--dir"))
+        dir = value;
+      else if (g_str_equal (arg, "--baseline-db"))
+        baseline_db = value;
+      else if (g_str_equal (arg, "--label"))
+        label = value;
+      else if (g_str_equal (arg, "--scratch"))
+        scratch = value;
+      else if (g_str_equal (arg, "--out"))
+        out = value;
+      else if (g_str_equal (arg, "--db"))
+        db = value;
+      else if (g_str_equal (arg, "--key"))
+        key = value;
+      else if (g_str_equal (arg, "--n"))
+        n = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--seed"))
+        seed = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--leave"))
+        leave = (guint)g_ascii_strtoull (value, NULL, 10);
+      else
+        usage ();
+      i++;
+    }
+
+  /* Output is read by a script, line by line, possibly after a crash. */
+  setvbuf (stdout, NULL, _IOLBF, 0);
+
+  if (g_str_equal (command, "run"))
+    {
+      if (key == NULL || i >= argc)
+        usage ();
+      return cmd_run (key, keep_stdout, argv + i);
+    }
+  if (g_str_equal (command, "sqlite-once") && db)
+    return cmd_sqlite_once (db);
+  if (dir == NULL)
+    usage ();
+  if (g_str_equal (command, "users"))
+    return cmd_users (dir);
+  if (g_str_equal (command, "latency") && baseline_db && label && scratch)
+    return cmd_latency (dir, baseline_db, label, scratch, n, seed, profile);
+  if (g_str_equal (command, "populate") && scratch)
+    return cmd_populate (dir, scratch, leave, seed, durable);
+  if (g_str_equal (command, "pick"))
+    return cmd_pick (dir, n, seed);
+  if (g_str_equal (command, "query") && out)
+    return cmd_query (dir, out, profile);
+  usage ();
+}
