@@ -155,7 +155,7 @@ CREATE TABLE keying (
   step      TEXT NOT NULL CHECK (step IN ('pass1', 'pass2', 'rekey', 'arbitration', 'resolution')),
   login     TEXT NOT NULL REFERENCES user (login),
   keyed_at  TEXT NOT NULL,
-  audit_seq INTEGER NOT NULL UNIQUE,
+  audit_seq INTEGER NOT NULL,
   "values"  TEXT NOT NULL
 ) STRICT;
 CREATE INDEX keying_by_acta ON keying (acta);
@@ -185,8 +185,11 @@ CREATE TABLE audit (
 ) STRICT;
 
 -- One row per revision of an acta's record, body exactly as uploaded.
+-- record_id is a random UUID (the upload's idempotency key); it needs no
+-- index here, where rows are found by acta or by the outbox.
 CREATE TABLE record (
-  record_id  TEXT PRIMARY KEY,
+  id         INTEGER PRIMARY KEY,
+  record_id  TEXT NOT NULL,
   acta       INTEGER NOT NULL REFERENCES acta (id),
   revision   INTEGER NOT NULL,
   body       TEXT NOT NULL,
@@ -196,6 +199,7 @@ CREATE TABLE record (
 
 -- The transactional outbox: written in the same transaction as the change
 -- it uploads, drained in id order (images before the records naming them).
+-- An image is queued once however many revisions name it.
 CREATE TABLE outbox (
   id              INTEGER PRIMARY KEY,
   kind            TEXT NOT NULL CHECK (kind IN ('image', 'record')),
@@ -205,11 +209,10 @@ CREATE TABLE outbox (
   next_attempt_at INTEGER NOT NULL DEFAULT 0,
   last_error      TEXT,
   created_at      TEXT NOT NULL,
-  sent_at         TEXT,
-  UNIQUE (kind, ref)
+  sent_at         TEXT
 ) STRICT;
 CREATE INDEX outbox_by_state ON outbox (state, id);
-CREATE INDEX outbox_by_state_kind ON outbox (state, kind);
+CREATE UNIQUE INDEX outbox_image_once ON outbox (ref) WHERE kind = 'image';
 
 -- The application never rewrites history; these make a bug that tries fail
 -- loudly. (Someone with the sqlite3 shell can drop them: the audit chain is

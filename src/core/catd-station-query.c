@@ -322,22 +322,22 @@ catd_station_status (CatdStation  *self,
 
   json_builder_set_member_name (builder, "queue");
   json_builder_begin_object (builder);
+  /* Pending rows through the index; the rest by count alone. */
   stmt = catd_store_prepare (self->store,
                              "SELECT "
-                             "(SELECT count(*) FROM outbox WHERE state = 'pending'), "
-                             "(SELECT count(*) FROM outbox WHERE state = 'pending' "
-                             " AND kind = 'image'), "
-                             "(SELECT count(*) FROM outbox WHERE state = 'pending' "
-                             " AND kind = 'record'), "
+                             "(SELECT count(*) FILTER (WHERE kind = 'image') FROM outbox "
+                             " WHERE state = 'pending'), "
+                             "(SELECT count(*) FILTER (WHERE kind = 'record') FROM outbox "
+                             " WHERE state = 'pending'), "
                              "(SELECT count(*) FROM outbox WHERE state = 'sent'), "
                              "(SELECT count(*) FROM outbox WHERE state = 'dead')", error);
   if (stmt == NULL || catd_store_step (self->store, stmt, error) != SQLITE_ROW)
     return NULL;
-  member_int (builder, "pending", sqlite3_column_int64 (stmt, 0));
-  member_int (builder, "pending_images", sqlite3_column_int64 (stmt, 1));
-  member_int (builder, "pending_records", sqlite3_column_int64 (stmt, 2));
-  member_int (builder, "sent", sqlite3_column_int64 (stmt, 3));
-  member_int (builder, "dead", sqlite3_column_int64 (stmt, 4));
+  member_int (builder, "pending", sqlite3_column_int64 (stmt, 0) + sqlite3_column_int64 (stmt, 1));
+  member_int (builder, "pending_images", sqlite3_column_int64 (stmt, 0));
+  member_int (builder, "pending_records", sqlite3_column_int64 (stmt, 1));
+  member_int (builder, "sent", sqlite3_column_int64 (stmt, 2));
+  member_int (builder, "dead", sqlite3_column_int64 (stmt, 3));
   sqlite3_reset (stmt);
   json_builder_end_object (builder);
 
@@ -555,8 +555,8 @@ catd_station_check (CatdStation  *self,
                 "'fuera_de_catalogo') AND NOT EXISTS (SELECT 1 FROM record r WHERE r.acta = a.id)",
                 "a final acta has no record to upload", error) ||
       !no_rows (self,
-                "SELECT r.record_id FROM record r WHERE NOT EXISTS (SELECT 1 FROM outbox o "
-                "WHERE o.kind = 'record' AND o.ref = r.record_id)",
+                "SELECT r.record_id FROM record r LEFT JOIN outbox o "
+                "ON o.kind = 'record' AND o.ref = r.record_id WHERE o.id IS NULL",
                 "a record is missing from the upload queue", error) ||
       !no_rows (self,
                 "SELECT a.clave_acta FROM acta a WHERE a.state = 'digitized' AND "

@@ -1252,6 +1252,7 @@ build_record (CatdStation  *self,
   return json_to_string (root, FALSE);
 }
 
+/* Queues an image (once, however many revisions name it) or a record. */
 static gboolean
 queue_item (CatdStation  *self,
             const char   *kind,
@@ -1261,8 +1262,8 @@ queue_item (CatdStation  *self,
 {
   sqlite3_stmt *stmt = catd_store_prepare (self->store,
                                            "INSERT INTO outbox (kind, ref, created_at) "
-                                           "VALUES (?, ?, ?) ON CONFLICT (kind, ref) DO NOTHING",
-                                           error);
+                                           "VALUES (?, ?, ?) ON CONFLICT (ref) "
+                                           "WHERE kind = 'image' DO NOTHING", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
