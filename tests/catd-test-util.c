@@ -270,3 +270,76 @@ catd_test_catalog_acta (CatdStation *station,
   g_assert_nonnull (clave);
   return clave;
 }
+
+/* ---- reading the station's database directly ------------------------------ */
+
+static sqlite3_stmt *
+query (CatdStation *station,
+       const char  *sql,
+       const char  *arg)
+{
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  if (arg != NULL)
+    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+/* The first column of the first row of @sql, with @arg (if any) bound to
+ * ?1; 0 when there is no row. */
+gint64
+catd_test_query_int (CatdStation *station,
+                     const char  *sql,
+                     const char  *arg)
+{
+  sqlite3_stmt *stmt = query (station, sql, arg);
+  gint64 value = 0;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+/* Like catd_test_query_int() for text; NULL when there is no row. */
+char *
+catd_test_query_text (CatdStation *station,
+                      const char  *sql,
+                      const char  *arg)
+{
+  sqlite3_stmt *stmt = query (station, sql, arg);
+  char *value = NULL;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return value;
+}
+
+void
+catd_test_exec (CatdStation *station,
+                const char  *sql)
+{
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  char *message = NULL;
+
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+}
+
+/* Temporary image files (a write in progress, or left by a crash). */
+guint
+catd_test_count_temp_files (const char *images_dir)
+{
+  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    if (g_str_has_prefix (name, ".tmp-"))
+      n++;
+  return n;
+}

@@ -52,4 +52,14 @@ JsonNode    *catd_test_values_only   (const char    *first_code,
 char        *catd_test_catalog_acta  (CatdStation   *station,
                                       const char    *where_sql);
 
+gint64       catd_test_query_int     (CatdStation   *station,
+                                      const char    *sql,
+                                      const char    *arg);
+char        *catd_test_query_text    (CatdStation   *station,
+                                      const char    *sql,
+                                      const char    *arg);
+void         catd_test_exec          (CatdStation   *station,
+                                      const char    *sql);
+guint        catd_test_count_temp_files (const char *images_dir);
+
 G_END_DECLS

@@ -93,6 +93,8 @@ coordinator_view (Fixture *f)
   return object;
 }
 
+#define PENDING "SELECT count(*) FROM outbox WHERE kind = ?1 AND state = 'pending'"
+
 static void
 assert_settled (Fixture    *f,
                 const char *code,
@@ -103,23 +105,6 @@ assert_settled (Fixture    *f,
 
   g_assert_cmpstr (json_object_get_string_member (view, "state"), ==, "verified");
   g_assert_cmpint (json_object_get_int_member (settled, code), ==, expected);
-}
-
-static gint64
-queued (Fixture    *f,
-        const char *kind)
-{
-  sqlite3 *db = catd_store_get_db (catd_station_get_store (f->station));
-  sqlite3_stmt *stmt = NULL;
-  gint64 n;
-
-  sqlite3_prepare_v2 (db, "SELECT count(*) FROM outbox WHERE kind = ? AND state = 'pending'",
-                      -1, &stmt, NULL);
-  sqlite3_bind_text (stmt, 1, kind, -1, SQLITE_STATIC);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
 }
 
 static CatdCaptureResult *
@@ -167,8 +152,8 @@ test_match_verifies (Fixture       *f,
   assert_settled (f, "PAN", json_object_get_int_member (json_node_get_object (f->values_a),
                                                         "PAN"));
   /* Verified means queued, image before record, in the same transaction. */
-  g_assert_cmpint (queued (f, "image"), ==, 1);
-  g_assert_cmpint (queued (f, "record"), ==, 1);
+  g_assert_cmpint (catd_test_query_int (f->station, PENDING, "image"), ==, 1);
+  g_assert_cmpint (catd_test_query_int (f->station, PENDING, "record"), ==, 1);
 }
 
 static void
@@ -186,7 +171,7 @@ test_mismatch_settled_by_rekey (Fixture       *f,
   g_assert_cmpint (r2->status, ==, CATD_CAPTURE_REKEY_REQUIRED);
   g_assert_cmpuint (g_strv_length (r2->fields), ==, 1);
   g_assert_cmpstr (r2->fields[0], ==, "PAN");
-  g_assert_cmpint (queued (f, "record"), ==, 0);
+  g_assert_cmpint (catd_test_query_int (f->station, PENDING, "record"), ==, 0);
 
   /* B looks again and now keys what A keyed: B mis-keyed. */
   rekey = catd_test_values_only ("PAN", a_pan_text, NULL);
@@ -194,7 +179,7 @@ test_mismatch_settled_by_rekey (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (r3->status, ==, CATD_CAPTURE_VERIFIED);
   assert_settled (f, "PAN", a_pan);
-  g_assert_cmpint (queued (f, "record"), ==, 1);
+  g_assert_cmpint (catd_test_query_int (f->station, PENDING, "record"), ==, 1);
 }
 
 static void

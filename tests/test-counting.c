@@ -120,7 +120,12 @@ test_value_text (void)
 static void
 test_value_json (void)
 {
-  static const struct { const char *json; gboolean ok; CatdValueKind kind; int number; } json_cases[] = {
+  static const struct {
+    const char *json;
+    gboolean ok;
+    CatdValueKind kind;
+    int number;
+  } json_cases[] = {
     { "0", TRUE, CATD_VALUE_NUMBER, 0 },
     { "9999", TRUE, CATD_VALUE_NUMBER, 9999 },
     { "\"ilegible\"", TRUE, CATD_VALUE_ILEGIBLE, 0 },

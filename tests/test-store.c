@@ -51,20 +51,7 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-static gint64
-count (CatdStation *station,
-       const char  *sql)
-{
-  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
-  sqlite3_stmt *stmt = NULL;
-  gint64 n;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return n;
-}
+#define COUNT(sql) catd_test_query_int (f->station, (sql), NULL)
 
 static void
 test_layout_and_modes (Fixture       *f,
@@ -81,12 +68,12 @@ test_layout_and_modes (Fixture       *f,
   g_assert_cmpint (g_stat (db, &st), ==, 0);
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
-  g_assert_cmpint (count (f->station, "PRAGMA user_version"), ==, CATD_STORE_SCHEMA_VERSION);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM pragma_journal_mode "
-                          "WHERE journal_mode = 'wal'"), ==, 1);
-  g_assert_cmpint (count (f->station, "PRAGMA synchronous"), ==, 2);   /* FULL */
-  g_assert_cmpint (count (f->station, "PRAGMA foreign_keys"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM catalog_acta"), ==, 898);
+  g_assert_cmpint (COUNT ("PRAGMA user_version"), ==, CATD_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM pragma_journal_mode "
+"WHERE journal_mode = 'wal'"), ==, 1);
+  g_assert_cmpint (COUNT ("PRAGMA synchronous"), ==, 2);   /* FULL */
+  g_assert_cmpint (COUNT ("PRAGMA foreign_keys"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM catalog_acta"), ==, 898);
 }
 
 static void
@@ -122,10 +109,10 @@ test_users_and_pins (Fixture       *f,
   sqlite3_stmt *stmt = NULL;
 
   /* Stored only as a yescrypt hash, salted: two users, one PIN, two hashes. */
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM user WHERE pin_hash LIKE '$y$%'"),
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM user WHERE pin_hash LIKE '$y$%'"),
                    ==, 3);
-  g_assert_cmpint (count (f->station, "SELECT count(DISTINCT pin_hash) FROM user"), ==, 3);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM user WHERE pin_hash LIKE '%1234%'"),
+  g_assert_cmpint (COUNT ("SELECT count(DISTINCT pin_hash) FROM user"), ==, 3);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM user WHERE pin_hash LIKE '%1234%'"),
                    ==, 0);
 
   user = catd_station_authenticate (f->station, "aco", CATD_TEST_PIN, &error);
@@ -171,7 +158,7 @@ test_users_and_pins (Fixture       *f,
   g_clear_error (&error);
 
   /* Each failure is in the audit log. */
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM audit WHERE action = 'auth.failed'"),
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM audit WHERE action = 'auth.failed'"),
                    ==, 3);
 
   /* Once the lock has passed (the test clock moves a second per reading;
@@ -248,8 +235,8 @@ test_register (Fixture       *f,
     g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT);
     g_clear_error (&error);
   }
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM outbox"), ==, 0);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM acta"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox"), ==, 0);
 }
 
 static void
@@ -289,12 +276,12 @@ test_fuera_and_sin_acta (Fixture       *f,
   g_clear_error (&error);
 
   /* Both are final at once, not counted, and queued (no image). */
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta WHERE contabilizada = 0 AND "
-                          "verificacion_at IS NOT NULL"), ==, 2);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta WHERE observaciones = "
-                          "'Sin Acta (Casilla no instalada)'"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM outbox WHERE kind = 'record'"), ==, 2);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 0);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE contabilizada = 0 AND "
+"verificacion_at IS NOT NULL"), ==, 2);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE observaciones = "
+"'Sin Acta (Casilla no instalada)'"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'record'"), ==, 2);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 0);
 
   /* A fuera de catálogo may be scanned: its image goes up as revision 2. */
   {
@@ -302,11 +289,11 @@ test_fuera_and_sin_acta (Fixture       *f,
 
     catd_station_import_image (f->station, f->dig, "ACTA ILEGIBLE 77", tiff, NULL, &error);
     g_assert_no_error (error);
-    g_assert_cmpint (count (f->station, "SELECT max(revision) FROM record"), ==, 2);
-    g_assert_cmpint (count (f->station, "SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 1);
+    g_assert_cmpint (COUNT ("SELECT max(revision) FROM record"), ==, 2);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 1);
     /* Image before the record that names it. */
-    g_assert_cmpint (count (f->station, "SELECT (SELECT id FROM outbox WHERE kind = 'image') < "
-                            "(SELECT max(id) FROM outbox WHERE kind = 'record')"), ==, 1);
+    g_assert_cmpint (COUNT ("SELECT (SELECT id FROM outbox WHERE kind = 'image') < "
+"(SELECT max(id) FROM outbox WHERE kind = 'record')"), ==, 1);
     /* A sin acta takes no image. */
     catd_station_import_image (f->station, f->dig, clave_sin, tiff, NULL, &error);
     g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE);
@@ -363,7 +350,7 @@ test_import_image (Fixture       *f,
                                              &error));
   g_assert_cmpint (catd_error_classify (error), ==, CATD_ERROR_CLASS_INVALID);
   g_clear_error (&error);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM image"), ==, 0);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 0);
   g_assert_cmpuint (catd_image_list_stored (catd_store_get_images_dir (
                       catd_station_get_store (f->station)))->len, ==, 0);
 
@@ -390,10 +377,10 @@ test_import_image (Fixture       *f,
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE);
   g_assert_nonnull (strstr (error->message, c1));
   g_clear_error (&error);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM image"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta_image"), ==, 1);
-  g_assert_cmpint (count (f->station, "SELECT count(*) FROM acta WHERE state = 'digitized' AND "
-                          "digitalizacion = 'IMPORTADA'"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM acta_image"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE state = 'digitized' AND "
+"digitalizacion = 'IMPORTADA'"), ==, 1);
 
   /* An acta with an image is not silently re-imaged. */
   g_assert_false (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, &error));

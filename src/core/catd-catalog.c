@@ -457,7 +457,8 @@ parse_elections (CatdCatalog *self,
         return FALSE;
 
       if (!code_is_valid (id))
-        return fail (error, path, "id", "election id \"%s\" may hold only letters, digits and _", id);
+        return fail (error, path, "id", "election id \"%s\" may hold only letters, digits and _",
+                     id);
       if (strlen (tipo_acta) > 2 || !g_ascii_isdigit (tipo_acta[0]) ||
           (tipo_acta[1] && !g_ascii_isdigit (tipo_acta[1])))
         return fail (error, path, "tipo_acta", "tipo_acta must be one or two digits (got \"%s\")",

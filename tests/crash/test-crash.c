@@ -182,19 +182,6 @@ apply_line (Crash      *c,
   c->actions++;
 }
 
-static guint
-count_temp_files (const char *images_dir)
-{
-  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    if (g_str_has_prefix (name, ".tmp-"))
-      n++;
-  return n;
-}
-
 /* Whether @buf holds a whole "ready N" line. */
 static gboolean
 has_ready_line (GString *buf)
@@ -256,7 +243,7 @@ verify_after_kill (Crash *c,
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   GHashTableIter iter;
   gpointer key, value;
-  guint temp_before = count_temp_files (c->images_dir);
+  guint temp_before = catd_test_count_temp_files (c->images_dir);
   guint ahead = 0, orphans = 0, waiting_for_image = 0;
   sqlite3 *db;
   sqlite3_stmt *stmt = NULL;
@@ -275,7 +262,7 @@ verify_after_kill (Crash *c,
   /* The kill may leave one temporary image file; opening removes it. */
   g_assert_cmpuint (temp_before, <=, 1);
   g_assert_cmpuint (catd_station_get_removed_temp_files (station), ==, temp_before);
-  g_assert_cmpuint (count_temp_files (c->images_dir), ==, 0);
+  g_assert_cmpuint (catd_test_count_temp_files (c->images_dir), ==, 0);
   c->temp_files_removed += temp_before;
 
   if (!catd_station_check (station, &warnings, &error))

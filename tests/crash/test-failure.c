@@ -45,41 +45,6 @@ db_of (CatdStation *station)
   return catd_store_get_db (catd_station_get_store (station));
 }
 
-/* The first column of the first row of @sql, with @arg bound to ?1. */
-static gint64
-query_int (CatdStation *station,
-           const char  *sql,
-           const char  *arg)
-{
-  sqlite3_stmt *stmt = NULL;
-  gint64 value = 0;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db_of (station), sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  return value;
-}
-
-static char *
-query_text (CatdStation *station,
-            const char  *sql,
-            const char  *arg)
-{
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db_of (station), sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (arg != NULL)
-    sqlite3_bind_text (stmt, 1, arg, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return value;
-}
-
 static GPtrArray *
 query_column (CatdStation *station,
               const char  *sql)
@@ -94,48 +59,25 @@ query_column (CatdStation *station,
   return result;
 }
 
-static void
-exec_sql (CatdStation *station,
-          const char  *sql)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (db_of (station), sql, NULL, NULL, &message) != SQLITE_OK)
-    g_error ("%s: %s", sql, message);
-}
-
 static char *
 acta_state (CatdStation *station,
             const char  *clave)
 {
-  return query_text (station, "SELECT state FROM acta WHERE clave_acta = ?1", clave);
+  return catd_test_query_text (station, "SELECT state FROM acta WHERE clave_acta = ?1", clave);
 }
 
 static gint64
 audit_rows (CatdStation *station)
 {
-  return query_int (station, "SELECT count(*) FROM audit", NULL);
+  return catd_test_query_int (station, "SELECT count(*) FROM audit", NULL);
 }
 
 static gint64
 keyed_rows (CatdStation *station,
             const char  *clave)
 {
-  return query_int (station, "SELECT count(*) FROM keying k JOIN acta a ON a.id = k.acta "
+  return catd_test_query_int (station, "SELECT count(*) FROM keying k JOIN acta a ON a.id = k.acta "
                     "WHERE a.clave_acta = ?1", clave);
-}
-
-static guint
-count_temp_files (const char *images_dir)
-{
-  g_autoptr(GDir) dir = g_dir_open (images_dir, 0, NULL);
-  const char *name;
-  guint n = 0;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    if (g_str_has_prefix (name, ".tmp-"))
-      n++;
-  return n;
 }
 
 static guint
@@ -354,10 +296,10 @@ disk_full_child (void)
   /* Nothing is left of the attempt. */
   state = acta_state (station, clave);
   g_assert_cmpstr (state, ==, "registered");
-  g_assert_cmpint (query_int (station, "SELECT count(*) FROM image", NULL), ==, 0);
-  g_assert_cmpint (query_int (station, "SELECT count(*) FROM acta_image", NULL), ==, 0);
+  g_assert_cmpint (catd_test_query_int (station, "SELECT count(*) FROM image", NULL), ==, 0);
+  g_assert_cmpint (catd_test_query_int (station, "SELECT count(*) FROM acta_image", NULL), ==, 0);
   g_assert_cmpint (audit_rows (station), ==, audit_before);
-  g_assert_cmpuint (count_temp_files (images_dir), ==, 0);
+  g_assert_cmpuint (catd_test_count_temp_files (images_dir), ==, 0);
   g_assert_cmpuint (count_stored_images (images_dir), ==, 0);
 
   /* Once there is room again the same import goes through. */
@@ -460,10 +402,10 @@ test_database_full (Fixture       *f,
   next = N_TO_CAPTURE + N_TO_IMPORT;
 
   /* From now on the database file cannot grow by a single page. */
-  pages = query_int (f->station, "PRAGMA page_count", NULL);
+  pages = catd_test_query_int (f->station, "PRAGMA page_count", NULL);
   sql = g_strdup_printf ("PRAGMA max_page_count = %" G_GINT64_FORMAT, pages);
-  exec_sql (f->station, sql);
-  g_assert_cmpint (query_int (f->station, "PRAGMA max_page_count", NULL), ==, pages);
+  catd_test_exec (f->station, sql);
+  g_assert_cmpint (catd_test_query_int (f->station, "PRAGMA max_page_count", NULL), ==, pages);
 
   /* Registration: fill whatever room the pages have left, until it fails. */
   for (; next < f->order->len && failed_register == NULL; next++)
@@ -480,9 +422,11 @@ test_database_full (Fixture       *f,
       g_assert_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_FULL);
       g_assert_cmpint (catd_error_classify (error), ==, CATD_ERROR_CLASS_FAILURE);
       g_clear_error (&error);
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM acta WHERE clave_acta = ?1",
+      g_assert_cmpint (catd_test_query_int (f->station,
+                                            "SELECT count(*) FROM acta WHERE clave_acta = ?1",
                                   clave), ==, 0);
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM audit WHERE clave_acta = ?1",
+      g_assert_cmpint (catd_test_query_int (f->station,
+                                            "SELECT count(*) FROM audit WHERE clave_acta = ?1",
                                   clave), ==, 0);
       g_assert_cmpint (audit_rows (f->station), ==, audit_before);
       failed_register = clave;
@@ -508,12 +452,14 @@ test_database_full (Fixture       *f,
       g_clear_error (&error);
       state = acta_state (f->station, clave);
       g_assert_cmpstr (state, ==, "registered");
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM acta_image i JOIN acta a "
+      g_assert_cmpint (catd_test_query_int (f->station,
+                                            "SELECT count(*) FROM acta_image i JOIN acta a "
                                   "ON a.id = i.acta WHERE a.clave_acta = ?1", clave), ==, 0);
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM image WHERE sha256 = ?1",
+      g_assert_cmpint (catd_test_query_int (f->station,
+                                            "SELECT count(*) FROM image WHERE sha256 = ?1",
                                   info.sha256), ==, 0);
       g_assert_cmpint (audit_rows (f->station), ==, audit_before);
-      g_assert_cmpuint (count_temp_files (f->images_dir), ==, 0);
+      g_assert_cmpuint (catd_test_count_temp_files (f->images_dir), ==, 0);
       failed_import = clave;
       failed_tiff = g_steal_pointer (&path);
       memcpy (orphan_sha, info.sha256, sizeof orphan_sha);
@@ -532,8 +478,8 @@ test_database_full (Fixture       *f,
       g_autoptr(JsonNode) values = catd_test_values (f->station, clave, i);
       g_autoptr(CatdCaptureResult) result = NULL;
       g_autofree char *state = NULL;
-      gint64 keyed_before = query_int (f->station, "SELECT coalesce (sum (fields_keyed), 0) "
-                                       "FROM user_stats", NULL);
+      gint64 keyed_before = catd_test_query_int (f->station, "SELECT coalesce (sum (fields_keyed), "
+                                                 "0) FROM user_stats", NULL);
 
       audit_before = audit_rows (f->station);
       result = catd_station_capture (f->station, f->capa, clave, values, &error);
@@ -547,7 +493,7 @@ test_database_full (Fixture       *f,
       g_assert_cmpstr (state, ==, "digitized");
       g_assert_cmpint (keyed_rows (f->station, clave), ==, 0);
       g_assert_cmpint (audit_rows (f->station), ==, audit_before);
-      g_assert_cmpint (query_int (f->station, "SELECT coalesce (sum (fields_keyed), 0) "
+      g_assert_cmpint (catd_test_query_int (f->station, "SELECT coalesce (sum (fields_keyed), 0) "
                                   "FROM user_stats", NULL), ==, keyed_before);
       failed_capture = clave;
       failed_values = g_steal_pointer (&values);
@@ -557,7 +503,7 @@ test_database_full (Fixture       *f,
   warnings = assert_station_sound (f->station);
 
   /* Room again: the very same actions now succeed. */
-  exec_sql (f->station, "PRAGMA max_page_count = 1073741823");
+  catd_test_exec (f->station, "PRAGMA max_page_count = 1073741823");
   {
     g_autoptr(CatdRegistration) reg = NULL;
     g_autoptr(CatdCaptureResult) result = NULL;
@@ -702,7 +648,8 @@ test_malformed_values (Fixture       *f,
   /* Pass 1. */
   assert_bad_values_refused (f, f->capa, clave, "digitized");
   g_assert_cmpint (keyed_rows (f->station, clave), ==, 0);
-  g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM user_stats", NULL), ==, 0);
+  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM user_stats", NULL), ==,
+                   0);
   pass1 = catd_test_values (f->station, clave, 7);
   result = catd_station_capture (f->station, f->capa, clave, pass1, &error);
   g_assert_no_error (error);
@@ -1002,9 +949,10 @@ test_malformed_images (Fixture       *f,
       state = acta_state (f->station, clave);
       g_assert_cmpstr (state, ==, "registered");
       g_clear_pointer (&state, g_free);
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
-      g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM acta_image", NULL), ==, 0);
-      g_assert_cmpuint (count_temp_files (f->images_dir), ==, 0);
+      g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+      g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM acta_image", NULL),
+                       ==, 0);
+      g_assert_cmpuint (catd_test_count_temp_files (f->images_dir), ==, 0);
       g_assert_cmpuint (count_stored_images (f->images_dir), ==, 0);
     }
   g_assert_cmpint (audit_rows (f->station), ==, audit_before);
@@ -1227,7 +1175,7 @@ assert_registrations (Fixture   *f,
       g_error ("acta %s was reported registered by B and is not in the station", (char *)key);
   g_assert_cmpuint (actas->len, ==,
                     g_hash_table_size (a->registered) + g_hash_table_size (b->registered));
-  g_assert_cmpint (query_int (f->station, "SELECT count(*) FROM audit "
+  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM audit "
                               "WHERE action = 'acopio.register'", NULL), ==, actas->len);
 
   /* A duplicate is an acta the other process did register. */
@@ -1306,7 +1254,7 @@ test_leftovers (Fixture       *f,
   f->station = catd_station_open (f->data_dir, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (catd_station_get_removed_temp_files (f->station), ==, 3);
-  g_assert_cmpuint (count_temp_files (f->images_dir), ==, 0);
+  g_assert_cmpuint (catd_test_count_temp_files (f->images_dir), ==, 0);
 
   warnings = assert_station_sound (f->station);
   g_assert_true (warnings_mention (warnings, sha));
@@ -1457,8 +1405,9 @@ test_concurrent_first_user (void)
 
   station = catd_station_open (data_dir, &error);
   g_assert_no_error (error);
-  n_users = query_int (station, "SELECT count(*) FROM user", NULL);
-  n_unauthorised = query_int (station, "SELECT count(*) FROM audit WHERE action = 'user.add' "
+  n_users = catd_test_query_int (station, "SELECT count(*) FROM user", NULL);
+  n_unauthorised = catd_test_query_int (station,
+                                        "SELECT count(*) FROM audit WHERE action = 'user.add' "
                               "AND login IS NULL", NULL);
   g_test_message ("4 first users at once: %u accepted, %" G_GINT64_FORMAT " users, %"
                   G_GINT64_FORMAT " added by nobody", n_ok, n_users, n_unauthorised);
@@ -1508,8 +1457,9 @@ test_concurrent_wrong_pins (void)
 
   station = catd_station_open (data_dir, &error);
   g_assert_no_error (error);
-  counted = query_int (station, "SELECT failed_pins FROM user WHERE login = 'coord'", NULL);
-  audited = query_int (station, "SELECT count(*) FROM audit WHERE action = 'auth.failed' "
+  counted = catd_test_query_int (station, "SELECT failed_pins FROM user WHERE login = 'coord'",
+                                 NULL);
+  audited = catd_test_query_int (station, "SELECT count(*) FROM audit WHERE action = 'auth.failed' "
                        "AND login = 'coord'", NULL);
   g_test_message ("12 wrong PINs at once: %" G_GINT64_FORMAT " recorded in the audit log, %"
                   G_GINT64_FORMAT " counted towards the lock", audited, counted);
