@@ -654,6 +654,91 @@ test_blind_session (Fixture       *f,
   g_free (run.out);
 }
 
+/* ---- the API the GUI uses: worker threads, signals on the main context ---- */
+
+typedef struct
+{
+  GMainLoop         *loop;
+  GThread           *main_thread;
+  GPtrArray         *changes;    /* "clave state" strings */
+  CatdCaptureResult *result;
+  CatdRegistration  *registration;
+  GError            *error;
+} AsyncState;
+
+static void
+acta_changed_cb (CatdStation *station,
+                 const char  *clave,
+                 const char  *state,
+                 AsyncState  *as)
+{
+  /* Listeners (widgets) are always called on the main thread. */
+  g_assert_true (g_thread_self () == as->main_thread);
+  g_ptr_array_add (as->changes, g_strdup_printf ("%s %s", clave, state));
+}
+
+static void
+capture_done_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  AsyncState *as = data;
+
+  g_assert_true (g_thread_self () == as->main_thread);
+  as->result = catd_station_capture_finish (CATD_STATION (source), result, &as->error);
+  g_main_loop_quit (as->loop);
+}
+
+static void
+register_done_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  AsyncState *as = data;
+
+  as->registration = catd_station_register_finish (CATD_STATION (source), result, &as->error);
+  g_main_loop_quit (as->loop);
+}
+
+static void
+test_async_and_signals (Fixture       *f,
+                        gconstpointer  data)
+{
+  AsyncState as = { 0 };
+  g_autofree char *other = catd_test_catalog_acta (f->station, "ca.election = 'MUN'");
+  g_autofree char *expected = g_strdup_printf ("%s captured_1", f->clave);
+  gulong handler;
+
+  as.loop = g_main_loop_new (NULL, FALSE);
+  as.main_thread = g_thread_self ();
+  as.changes = g_ptr_array_new_with_free_func (g_free);
+  handler = g_signal_connect (f->station, "acta-changed", G_CALLBACK (acta_changed_cb), &as);
+
+  catd_station_capture_async (f->station, f->cap_a, f->clave, f->values_a, NULL,
+                              capture_done_cb, &as);
+  g_main_loop_run (as.loop);
+  g_assert_no_error (as.error);
+  g_assert_cmpint (as.result->status, ==, CATD_CAPTURE_AWAITING_PASS2);
+
+  catd_station_register_async (f->station, f->aco, other, NULL, register_done_cb, &as);
+  g_main_loop_run (as.loop);
+  g_assert_no_error (as.error);
+  g_assert_cmpstr (as.registration->clave_acta, ==, other);
+
+  /* Let queued emissions run, then both changes were seen, in order. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (as.changes->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (as.changes, 0), ==, expected);
+  g_assert_true (g_str_has_suffix (g_ptr_array_index (as.changes, 1), " registered"));
+
+  g_signal_handler_disconnect (f->station, handler);
+  catd_capture_result_free (as.result);
+  catd_registration_free (as.registration);
+  g_ptr_array_unref (as.changes);
+  g_main_loop_unref (as.loop);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -673,6 +758,7 @@ main (int    argc,
   ADD ("/capture/bad-values-keep-nothing", test_bad_values_keep_nothing);
   ADD ("/capture/statistics", test_statistics);
   ADD ("/capture/blind-session", test_blind_session);
+  ADD ("/capture/async-and-signals", test_async_and_signals);
 #undef ADD
   return g_test_run ();
 }
