@@ -65,9 +65,9 @@ if ! grep -q '^build tests/bench/catd-bench:' "$build/build.ninja"; then
 and the tests option on (meson configure $build -Dtests=true)"
 fi
 say "building catdctl and catd-bench"
-ninja -C "$build" src/cli/catdctl tests/bench/catd-bench >&2 || fail "the build failed"
+ninja -C "$build" src/catdctl tests/bench/catd-bench >&2 || fail "the build failed"
 
-catdctl=$build/src/cli/catdctl
+catdctl=$build/src/catdctl
 bench=$build/tests/bench/catd-bench
 
 # Numbers from an unoptimised or sanitizer build are not worth comparing.

@@ -30,7 +30,7 @@ if [[ -e "$data/station.db" ]]; then
   exit 2
 fi
 
-catdctl () { "$top/build/src/cli/catdctl" --data-dir "$data" "$@"; }
+catdctl () { "$top/build/src/catdctl" --data-dir "$data" "$@"; }
 as () { local login=$1 pin=$2; shift 2; CATD_PIN=$pin catdctl --user "$login" "$@"; }
 step () { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 

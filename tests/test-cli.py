@@ -12,7 +12,7 @@ import sys
 import tempfile
 
 TOP = os.environ["CATD_TOP_SRCDIR"]
-CATDCTL = os.path.join(os.environ["CATD_TOP_BUILDDIR"], "src", "cli", "catdctl")
+CATDCTL = os.path.join(os.environ["CATD_TOP_BUILDDIR"], "src", "catdctl")
 CATALOG = os.path.join(TOP, "data", "demo", "catalog.json")
 results = []
 

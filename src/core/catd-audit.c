@@ -315,7 +315,11 @@ catd_audit_verify (CatdStore  *store,
  * catd_audit_export:
  *
  * Writes the whole log as JSON lines, oldest first: one object per row with
- * seq, at, login, action, clave_acta, detail, prev_hash and hash.
+ * seq, at, login, action, clave_acta, detail, prev_hash and hash. The keyed
+ * values of an acta still being captured or arbitrated are withheld
+ * (detail.values_withheld instead of detail.values): the export is the
+ * coordinador's, who may arbitrate blind. Such a row's hash can be
+ * recomputed from a later export; "audit verify" checks every row.
  */
 gboolean
 catd_audit_export (CatdStore      *store,
@@ -326,14 +330,19 @@ catd_audit_export (CatdStore      *store,
   sqlite3_stmt *stmt;
   int rc;
 
+  /* Keyed values of an acta still in capture stay blind: the export carries
+   * them once the acta has left arbitration. */
   stmt = catd_store_prepare (store,
-                             "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash "
+                             "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash, "
+                             "(SELECT state IN ('captured_1', 'rekey', 'arbitration') FROM acta "
+                             " WHERE acta.clave_acta = audit.clave_acta) "
                              "FROM audit ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;
 
   while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
     {
+      gboolean withhold = sqlite3_column_int (stmt, 8);
       g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
       g_autoptr(JsonNode) root = NULL;
       g_autofree char *line = NULL;
@@ -351,7 +360,19 @@ catd_audit_export (CatdStore      *store,
 
           json_builder_set_member_name (builder, names[col]);
           if (col == 5 && json_parser_load_from_data (parser, value, -1, NULL))
-            json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
+            {
+              JsonNode *detail = json_node_copy (json_parser_get_root (parser));
+
+              if (withhold && JSON_NODE_HOLDS_OBJECT (detail) &&
+                  json_object_has_member (json_node_get_object (detail), "values"))
+                {
+                  json_object_remove_member (json_node_get_object (detail), "values");
+                  json_object_set_string_member (json_node_get_object (detail),
+                                                 "values_withheld",
+                                                 "until the acta leaves arbitration");
+                }
+              json_builder_add_value (builder, detail);
+            }
           else if (value)
             json_builder_add_string_value (builder, value);
           else

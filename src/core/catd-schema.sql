@@ -90,7 +90,8 @@ CREATE TABLE user (
   pin_hash     TEXT NOT NULL,
   created_at   TEXT NOT NULL,
   failed_pins  INTEGER NOT NULL DEFAULT 0,
-  locked_until INTEGER NOT NULL DEFAULT 0   -- unix seconds
+  locked_until INTEGER NOT NULL DEFAULT 0,  -- unix seconds
+  checking_until INTEGER NOT NULL DEFAULT 0 -- a PIN of this login is being checked (unix us)
 ) STRICT;
 
 CREATE TABLE image (

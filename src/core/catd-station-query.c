@@ -91,8 +91,9 @@ pending_for (CatdUser    *user,
  * What @user may know of an acta, as a JSON object. Everyone sees its
  * identity, stage, times and image, the fields they are asked to key next
  * (codes only) and the values they keyed themselves. Only a coordinador
- * sees everyone's keyed values, the settled values and the count: this is
- * what keeps double capture blind.
+ * sees everyone's keyed values, the settled values and the count, and only
+ * once arbitration is over (state coordinator, or final): this is what
+ * keeps double capture and arbitration blind.
  */
 JsonNode *
 catd_station_show (CatdStation  *self,
@@ -117,7 +118,10 @@ catd_station_show (CatdStation  *self,
     return NULL;
   if (row.contest != 0 && !(fields = _catd_station_contest_fields (self, row.contest, error)))
     return NULL;
-  coordinator = catd_user_get_role (user) == CATD_ROLE_COORDINADOR;
+  /* Even a coordinador sees keyed values only once they are theirs to rule
+   * on: a coordinador may also be the blind third person of arbitration. */
+  coordinator = catd_user_get_role (user) == CATD_ROLE_COORDINADOR &&
+                (row.state == CATD_ACTA_COORDINATOR || catd_acta_state_is_settled (row.state));
 
   stmt = catd_store_prepare (self->store,
                              "SELECT coalesce (ca.casilla, '-'), a.tipo_documento, a.traslado, "

@@ -802,90 +802,133 @@ lock_seconds (gint64 failures)
   return MIN ((gint64)30 << MIN (failures - 3, 10), 900);
 }
 
-/* Records an attempt for @login before its PIN is checked: the attempt
- * counts as a failure (and locks the login from the third) until the PIN
- * proves right. Counting first is what stops many guesses made in parallel
- * from all being checked before the lock is set. Returns FALSE with @error
- * set when the login is locked or the database fails. */
+/* How long one PIN check may hold a login, and how long another attempt
+ * waits for it. A check takes some 30 ms; a process killed during one
+ * releases the login when its time runs out. */
+#define CHECK_HOLD_USEC   (5 * G_USEC_PER_SEC)
+#define CHECK_WAIT_USEC   (8 * G_USEC_PER_SEC)
+
+/* Takes the login for one PIN check. Checks of one login run one after
+ * another, so that the lock set by the third wrong PIN also stops guesses
+ * made in parallel, while right PINs typed at the same time all get in.
+ * Returns FALSE with @error set when the login is locked, when another
+ * check holds it too long, or when the database fails. */
 static gboolean
-count_attempt (CatdStation  *self,
-               const char   *login,
-               gint64        now,
-               GError      **error)
+begin_check (CatdStation  *self,
+             const char   *login,
+             GError      **error)
 {
-  sqlite3_stmt *stmt;
-  gint64 locked_until = 0, failed = 0;
-  int rc;
+  gint64 deadline = g_get_monotonic_time () + CHECK_WAIT_USEC;
 
-  if (!catd_store_begin (self->store, error))
-    return FALSE;
-  stmt = catd_store_prepare (self->store, "SELECT failed_pins, locked_until FROM user "
-                             "WHERE login = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
-  rc = catd_store_step (self->store, stmt, error);
-  if (rc == SQLITE_ROW)
+  for (;;)
     {
-      failed = sqlite3_column_int64 (stmt, 0);
-      locked_until = sqlite3_column_int64 (stmt, 1);
-    }
-  sqlite3_reset (stmt);
-  if (rc == 0)
-    goto fail;
-  if (locked_until > now)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
-                   "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
-                   login, locked_until - now);
-      goto fail;
-    }
+      g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
+      sqlite3_stmt *stmt;
+      gint64 now = catd_store_now (self->store);
+      gint64 locked_until = 0, checking_until = 0;
+      int rc;
 
-  stmt = catd_store_prepare (self->store, "UPDATE user SET failed_pins = ?, locked_until = ? "
-                             "WHERE login = ?", error);
-  if (stmt == NULL)
-    goto fail;
-  sqlite3_bind_int64 (stmt, 1, failed + 1);
-  sqlite3_bind_int64 (stmt, 2, lock_seconds (failed + 1) ? now + lock_seconds (failed + 1) : 0);
-  sqlite3_bind_text (stmt, 3, login, -1, SQLITE_STATIC);
-  if (!catd_store_exec (self->store, stmt, error) || !catd_store_commit (self->store, error))
-    goto fail;
-  return TRUE;
+      if (!catd_store_begin (self->store, error))
+        return FALSE;
+      stmt = catd_store_prepare (self->store, "SELECT locked_until, checking_until FROM user "
+                                 "WHERE login = ?", error);
+      if (stmt == NULL)
+        goto fail;
+      sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
+      rc = catd_store_step (self->store, stmt, error);
+      if (rc == SQLITE_ROW)
+        {
+          locked_until = sqlite3_column_int64 (stmt, 0);
+          checking_until = sqlite3_column_int64 (stmt, 1);
+        }
+      sqlite3_reset (stmt);
+      if (rc == 0)
+        goto fail;
+      if (locked_until > now / G_USEC_PER_SEC)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
+                       "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
+                       login, locked_until - now / G_USEC_PER_SEC);
+          goto fail;
+        }
+      if (checking_until <= now)
+        {
+          stmt = catd_store_prepare (self->store, "UPDATE user SET checking_until = ? "
+                                     "WHERE login = ?", error);
+          if (stmt == NULL)
+            goto fail;
+          sqlite3_bind_int64 (stmt, 1, now + CHECK_HOLD_USEC);
+          sqlite3_bind_text (stmt, 2, login, -1, SQLITE_STATIC);
+          if (!catd_store_exec (self->store, stmt, error) ||
+              !catd_store_commit (self->store, error))
+            goto fail;
+          return TRUE;
+        }
+
+      /* Another check of this login is running: wait for it, without
+       * holding the station (that check needs it to finish). */
+      catd_store_rollback (self->store);
+      g_clear_pointer (&locker, g_rec_mutex_locker_free);
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_BUSY,
+                       "another login of %s is being checked; try again", login);
+          return FALSE;
+        }
+      g_usleep (10 * 1000);
+    }
 
 fail:
   catd_store_rollback (self->store);
   return FALSE;
 }
 
-/* After the PIN was checked: a right PIN clears the count and the lock; a
- * wrong one leaves the count and writes its audit row. Returns the
- * failures counted so far, or -1 with @error set. */
+/* Ends a PIN check: a right PIN clears the count and the lock; a wrong one
+ * is counted (locking the login from the third), with its audit row.
+ * Returns the failures counted so far, or -1 with @error set. */
 static gint64
-settle_attempt (CatdStation  *self,
-                const char   *login,
-                gboolean      right,
-                GError      **error)
+end_check (CatdStation  *self,
+           const char   *login,
+           gboolean      right,
+           GError      **error)
 {
   sqlite3_stmt *stmt;
+  gint64 now = catd_store_now (self->store) / G_USEC_PER_SEC;
   gint64 failed = -1;
+  int rc;
 
   if (!catd_store_begin (self->store, error))
     return -1;
   stmt = catd_store_prepare (self->store,
-                             right ? "UPDATE user SET failed_pins = 0, locked_until = 0 "
-                                     "WHERE login = ? RETURNING failed_pins"
-                                   : "SELECT failed_pins FROM user WHERE login = ?", error);
+                             "UPDATE user SET checking_until = 0, "
+                             "failed_pins = CASE WHEN ?2 THEN 0 ELSE failed_pins + 1 END "
+                             "WHERE login = ?1 RETURNING failed_pins", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
-  if (catd_store_step (self->store, stmt, error) == SQLITE_ROW)
+  sqlite3_bind_int (stmt, 2, right);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
     failed = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
+  if (rc == 0)
+    goto fail;
   if (failed < 0)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_AUTH,
+                   "unknown user or wrong PIN");
+      goto fail;
+    }
+
+  stmt = catd_store_prepare (self->store, "UPDATE user SET locked_until = ? WHERE login = ?",
+                             error);
+  if (stmt == NULL)
     goto fail;
-  if (!right && !catd_audit_append (self->store, login, "auth.failed", NULL, NULL, NULL, error))
-    goto fail;
-  if (!catd_store_commit (self->store, error))
+  sqlite3_bind_int64 (stmt, 1, lock_seconds (failed) ? now + lock_seconds (failed) : 0);
+  sqlite3_bind_text (stmt, 2, login, -1, SQLITE_STATIC);
+  if (!catd_store_exec (self->store, stmt, error) ||
+      (!right && !catd_audit_append (self->store, login, "auth.failed", NULL, NULL, NULL, error)) ||
+      !catd_store_commit (self->store, error))
     goto fail;
   return failed;
 
@@ -900,9 +943,9 @@ fail:
  * Checks @pin for @login. Unknown users and wrong PINs give the same
  * %CATD_STATION_ERROR_AUTH message. From the third wrong PIN in a row the
  * login is locked for a growing time (%CATD_STATION_ERROR_LOCKED); the count
- * and the lock are in the database, so that neither a new process nor many
- * attempts in parallel get around them. Costs one yescrypt computation and
- * two small transactions.
+ * and the lock are in the database, and checks of one login run one at a
+ * time, so that neither a new process nor many attempts in parallel get
+ * around them. Costs one yescrypt computation and two small transactions.
  */
 CatdUser *
 catd_station_authenticate (CatdStation  *self,
@@ -945,9 +988,10 @@ catd_station_authenticate (CatdStation  *self,
                      "unknown user or wrong PIN");
         return NULL;
       }
-    if (!count_attempt (self, login, catd_store_now (self->store) / G_USEC_PER_SEC, error))
-      return NULL;
   }
+
+  if (!begin_check (self, login, error))
+    return NULL;
 
   /* The slow part runs without the station's lock: other actions go on. */
   right = catd_pin_is_valid (pin) && catd_pin_verify (pin, hash);
@@ -955,7 +999,7 @@ catd_station_authenticate (CatdStation  *self,
   {
     LOCKED_BLOCK;
 
-    if ((failed = settle_attempt (self, login, right, error)) < 0)
+    if ((failed = end_check (self, login, right, error)) < 0)
       return NULL;
   }
 

@@ -437,7 +437,7 @@ run_catdctl (const char *data_dir,
   g_autoptr(GError) error = NULL;
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *catdctl = catd_test_build_path ("src", "cli", "catdctl", NULL);
+  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
   g_autofree char *out = NULL;
   g_autofree char *err = NULL;
   g_auto(GStrv) argv = NULL;

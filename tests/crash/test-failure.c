@@ -224,7 +224,7 @@ run_catdctl (CliResult  *result,
   g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
     G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *catdctl = catd_test_build_path ("src", "cli", "catdctl", NULL);
+  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
   g_auto(GStrv) argv = NULL;
   va_list args;
 
@@ -1371,7 +1371,7 @@ static GStrv
 first_user_argv (guint    i,
                  gpointer data)
 {
-  g_autofree char *catdctl = catd_test_build_path ("src", "cli", "catdctl", NULL);
+  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
   g_autofree char *login = g_strdup_printf ("primero%u", i);
 
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -1423,7 +1423,7 @@ static GStrv
 status_argv (guint    i,
              gpointer data)
 {
-  g_autofree char *catdctl = catd_test_build_path ("src", "cli", "catdctl", NULL);
+  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
 
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
 
@@ -1459,8 +1459,8 @@ test_concurrent_wrong_pins (void)
   g_assert_no_error (error);
   counted = catd_test_query_int (station, "SELECT failed_pins FROM user WHERE login = 'coord'",
                                  NULL);
-  audited = catd_test_query_int (station, "SELECT count(*) FROM audit WHERE action = 'auth.failed' "
-                       "AND login = 'coord'", NULL);
+  audited = catd_test_query_int (station, "SELECT count(*) FROM audit "
+                                 "WHERE action = 'auth.failed' AND login = 'coord'", NULL);
   g_test_message ("12 wrong PINs at once: %" G_GINT64_FORMAT " recorded in the audit log, %"
                   G_GINT64_FORMAT " counted towards the lock", audited, counted);
   g_clear_object (&station);
@@ -1471,6 +1471,34 @@ test_concurrent_wrong_pins (void)
    * third stops the rest before their PIN is even checked. */
   g_assert_cmpint (counted, ==, audited);
   g_assert_cmpint (counted, ==, 3);
+}
+
+/* The same user logged in several times at once with the right PIN (a
+ * script, two windows): every login succeeds, none is taken for a guess. */
+static void
+test_concurrent_right_pins (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) coord = NULL;
+  g_autofree char *base = catd_test_make_dir ();
+  g_autofree char *data_dir = g_build_filename (base, "data", NULL);
+  guint n_ok;
+
+  station = catd_test_station_new (data_dir, "data/demo/catalog.json", NULL);
+  coord = catd_test_add_user (station, NULL, CRASH_COORD, CATD_ROLE_COORDINADOR);
+  g_clear_object (&station);
+
+  n_ok = run_catdctl_at_once (8, NULL, CATD_TEST_PIN, status_argv, data_dir);
+
+  station = catd_station_open (data_dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (catd_test_query_int (station, "SELECT failed_pins + locked_until + "
+                                        "checking_until FROM user WHERE login = 'coord'",
+                                        NULL), ==, 0);
+  g_clear_object (&station);
+  catd_test_remove_dir (base);
+  g_assert_cmpuint (n_ok, ==, 8);
 }
 
 int
@@ -1499,6 +1527,7 @@ main (int    argc,
   g_test_add_func ("/failure/race/open-during-import", test_open_during_import);
   g_test_add_func ("/failure/race/concurrent-first-user", test_concurrent_first_user);
   g_test_add_func ("/failure/race/concurrent-wrong-pins", test_concurrent_wrong_pins);
+  g_test_add_func ("/failure/race/concurrent-right-pins", test_concurrent_right_pins);
 
   return g_test_run ();
 }
