@@ -136,6 +136,9 @@ def main():
         check("capture bad value", run(data, "capture", "140004B01001", "--values", "-",
                                        user="capa", pin="3333", stdin=json.dumps(bad_values)), 2,
               "PAN")
+        check("capture key with a line break", run(data, "capture", "140004B01001", "--values",
+                                                   "-", user="capa", pin="3333",
+                                                   stdin='{"PAN\\nPRI": 1}'), 2, "PAN\\nPRI")
         check("capture not JSON", run(data, "capture", "140004B01001", "--values", "-",
                                       user="capa", pin="3333", stdin="{PAN: 1"), 2)
         check("capture missing file", run(data, "capture", "140004B01001", "--values",

@@ -70,7 +70,7 @@ test_layout_and_modes (Fixture       *f,
 
   g_assert_cmpint (COUNT ("PRAGMA user_version"), ==, CATD_STORE_SCHEMA_VERSION);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM pragma_journal_mode "
-"WHERE journal_mode = 'wal'"), ==, 1);
+                          "WHERE journal_mode = 'wal'"), ==, 1);
   g_assert_cmpint (COUNT ("PRAGMA synchronous"), ==, 2);   /* FULL */
   g_assert_cmpint (COUNT ("PRAGMA foreign_keys"), ==, 1);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM catalog_acta"), ==, 898);
@@ -275,12 +275,41 @@ test_fuera_and_sin_acta (Fixture       *f,
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE);
   g_clear_error (&error);
 
-  /* Both are final at once, not counted, and queued (no image). */
+  /* A package registered on arrival and found empty becomes a sin acta;
+   * one already digitized cannot. */
+  {
+    g_autofree char *arrived = catd_test_catalog_acta (f->station, "ca.election = 'GUB'");
+    g_autofree char *scanned = catd_test_catalog_acta (f->station, "ca.election = 'GUB' "
+                                                       "AND c.tipo = 'C'");
+    g_autofree char *tiff = catd_test_write_tiff (f->dir, 11);
+    g_autoptr(CatdRegistration) r1 = catd_station_register (f->station, f->aco, arrived, NULL,
+                                                            &error);
+    g_autoptr(CatdRegistration) r2 = catd_station_register (f->station, f->aco, scanned, NULL,
+                                                            &error);
+    g_autoptr(CatdRegistration) converted = NULL;
+    g_autoptr(CatdRegistration) refused = NULL;
+
+    g_assert_no_error (error);
+    catd_station_import_image (f->station, f->dig, scanned, tiff, NULL, &error);
+    g_assert_no_error (error);
+    converted = catd_station_sin_acta (f->station, f->aco, arrived, CATD_SIN_ACTA_SIN_SOBRE,
+                                       &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (converted->state, ==, CATD_ACTA_SIN_ACTA);
+    g_assert_cmpstr (converted->registered_at, ==, r1->registered_at);
+    refused = catd_station_sin_acta (f->station, f->aco, scanned, CATD_SIN_ACTA_SIN_SOBRE, &error);
+    g_assert_null (refused);
+    g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE);
+    g_clear_error (&error);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE state = 'sin_acta'"), ==, 2);
+  }
+
+  /* All three are final at once, not counted, and queued (no image). */
   g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE contabilizada = 0 AND "
-"verificacion_at IS NOT NULL"), ==, 2);
+                          "verificacion_at IS NOT NULL"), ==, 3);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE observaciones = "
-"'Sin Acta (Casilla no instalada)'"), ==, 1);
-  g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'record'"), ==, 2);
+                          "'Sin Acta (Casilla no instalada)'"), ==, 1);
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'record'"), ==, 3);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 0);
 
   /* A fuera de catálogo may be scanned: its image goes up as revision 2. */
@@ -291,9 +320,10 @@ test_fuera_and_sin_acta (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpint (COUNT ("SELECT max(revision) FROM record"), ==, 2);
     g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 1);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'record'"), ==, 4);
     /* Image before the record that names it. */
     g_assert_cmpint (COUNT ("SELECT (SELECT id FROM outbox WHERE kind = 'image') < "
-"(SELECT max(id) FROM outbox WHERE kind = 'record')"), ==, 1);
+                            "(SELECT max(id) FROM outbox WHERE kind = 'record')"), ==, 1);
     /* A sin acta takes no image. */
     catd_station_import_image (f->station, f->dig, clave_sin, tiff, NULL, &error);
     g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE);
@@ -380,7 +410,7 @@ test_import_image (Fixture       *f,
   g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 1);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM acta_image"), ==, 1);
   g_assert_cmpint (COUNT ("SELECT count(*) FROM acta WHERE state = 'digitized' AND "
-"digitalizacion = 'IMPORTADA'"), ==, 1);
+                          "digitalizacion = 'IMPORTADA'"), ==, 1);
 
   /* An acta with an image is not silently re-imaged. */
   g_assert_false (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, &error));

@@ -60,12 +60,42 @@ args_clear (Args *args)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Args, args_clear)
 
+/* Prints @message on one line whatever it quotes from the input: control
+ * characters are written as escapes. */
+static void
+print_error_line (const char *message)
+{
+  g_autoptr(GString) line = g_string_new ("error: ");
+
+  for (const char *c = message; *c; c++)
+    {
+      if (*c == '\n')
+        g_string_append (line, "\\n");
+      else if (*c == '\r')
+        g_string_append (line, "\\r");
+      else if (*c == '\t')
+        g_string_append (line, "\\t");
+      else if ((guchar)*c < 0x20 || *c == 0x7f)
+        g_string_append_printf (line, "\\x%02x", (guchar)*c);
+      else
+        g_string_append_c (line, *c);
+    }
+  g_printerr ("%s\n", line->str);
+}
+
 static int
 fail_with (GError *error)
 {
-  int code = catd_error_classify (error);
+  int code;
 
-  g_printerr ("error: %s\n", error->message);
+  /* A NULL error here is a bug in libcatd; still answer in the contract. */
+  if (error == NULL)
+    {
+      print_error_line ("internal error: the operation failed without saying why");
+      return 4;
+    }
+  code = catd_error_classify (error);
+  print_error_line (error->message);
   g_error_free (error);
   return code;
 }
@@ -80,7 +110,7 @@ usage_error (const char *format,
   va_start (args, format);
   message = g_strdup_vprintf (format, args);
   va_end (args);
-  g_printerr ("error: %s\n", message);
+  print_error_line (message);
   return EXIT_INVALID;
 }
 

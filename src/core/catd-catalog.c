@@ -344,6 +344,10 @@ member_string (JsonObject  *object,
   *out = json_node_get_string (node);
   if (**out == '\0' || g_utf8_strlen (*out, -1) > 200 || !g_utf8_validate (*out, -1, NULL))
     return fail (error, path, key, "must be a non-empty string of at most 200 characters");
+  /* Names end up in one-line exports and messages. */
+  for (const char *c = *out; *c; c++)
+    if ((guchar)*c < 0x20 || *c == 0x7f)
+      return fail (error, path, key, "must not hold control characters (line breaks, tabs)");
   return TRUE;
 }
 
@@ -399,13 +403,34 @@ member_array (JsonObject  *object,
   return get_array (node, path, key, out, error);
 }
 
+/* Codes become JSON keys and CSV column names: letters, digits, '_', '-'. */
 static gboolean
 code_is_valid (const char *code)
 {
   for (const char *c = code; *c; c++)
-    if (!g_ascii_isalnum (*c) && *c != '_')
+    if (!g_ascii_isalnum (*c) && *c != '_' && *c != '-')
       return FALSE;
   return *code != '\0' && strlen (code) <= 64;
+}
+
+/* The fixed columns of prep-csv: a field code equal to one would make two
+ * columns of one name. */
+static gboolean
+code_is_reserved (const char *code)
+{
+  static const char * const columns[] = {
+    "CLAVE_CASILLA", "CLAVE_ACTA", "ID_ENTIDAD", "ENTIDAD", "ID_DISTRITO", "DISTRITO",
+    "ID_MUNICIPIO", "MUNICIPIO", "SECCION", "ID_CASILLA", "TIPO_CASILLA", "EXT_CONTIGUA",
+    "UBICACION_CASILLA", "TIPO_ACTA", "TOTAL_VOTOS_CALCULADO", "LISTA_NOMINAL",
+    "REPRESENTANTES_PP_CI", "OBSERVACIONES", "CONTABILIZADA", "MECANISMOS_TRASLADO",
+    "CODIGO_INTEGRIDAD", "FECHA_HORA_ACOPIO", "FECHA_HORA_CAPTURA", "FECHA_HORA_VERIFICACION",
+    "ORIGEN", "DIGITALIZACION", "TIPO_DOCUMENTO", "COTEJADA", NULL
+  };
+
+  for (guint i = 0; columns[i]; i++)
+    if (g_ascii_strcasecmp (code, columns[i]) == 0)
+      return TRUE;
+  return FALSE;
 }
 
 /* ---- sections ----------------------------------------------------------- */
@@ -457,8 +482,8 @@ parse_elections (CatdCatalog *self,
         return FALSE;
 
       if (!code_is_valid (id))
-        return fail (error, path, "id", "election id \"%s\" may hold only letters, digits and _",
-                     id);
+        return fail (error, path, "id", "election id \"%s\" may hold only letters, digits, "
+                     "_ and -", id);
       if (strlen (tipo_acta) > 2 || !g_ascii_isdigit (tipo_acta[0]) ||
           (tipo_acta[1] && !g_ascii_isdigit (tipo_acta[1])))
         return fail (error, path, "tipo_acta", "tipo_acta must be one or two digits (got \"%s\")",
@@ -588,8 +613,11 @@ parse_fields (CatdContest *contest,
           !member_string (object, path, "kind", &kind, error))
         return FALSE;
       if (!code_is_valid (code))
-        return fail (error, path, "code", "field code \"%s\" may hold only letters, digits and _ "
-                     "(at most 64)", code);
+        return fail (error, path, "code", "field code \"%s\" may hold only letters, digits, _ "
+                     "and - (at most 64)", code);
+      if (code_is_reserved (code))
+        return fail (error, path, "code", "field code \"%s\" is the name of a fixed column of "
+                     "the export", code);
       if (catd_field_code_is_info (code))
         return fail (error, path, "code", "field code \"%s\" is one of the informative fields "
                      "every acta carries; a contest may not declare it", code);

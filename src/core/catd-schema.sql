@@ -108,6 +108,7 @@ CREATE TABLE image (
 CREATE TABLE acta (
   id              INTEGER PRIMARY KEY,
   clave_acta      TEXT NOT NULL UNIQUE,
+  raw_text        TEXT NOT NULL,                -- what was typed or read, as it was
   catalog_acta    TEXT REFERENCES catalog_acta (clave_acta),
   election        TEXT NOT NULL REFERENCES election (id),
   state           TEXT NOT NULL,

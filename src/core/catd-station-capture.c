@@ -107,8 +107,8 @@ load_values (CatdStation  *self,
   sqlite3_stmt *stmt;
   int rc;
 
-  stmt = catd_store_prepare (self->store, "SELECT step, \"values\" FROM keying WHERE acta = ?",
-                             error);
+  stmt = catd_store_prepare (self->store, "SELECT step, \"values\" FROM keying WHERE acta = ? "
+                             "ORDER BY id", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, row->id);
@@ -690,8 +690,8 @@ catd_station_rekey (CatdStation  *self,
  * @values: exactly the disputed fields
  *
  * A verificador or coordinador who keyed neither pass keys the disputed
- * fields, blind. A value equal to one already keyed settles the field
- * (majority); the rest go to the coordinator.
+ * fields, blind. A value equal to A's, or to B's re-keyed one, settles the
+ * field (majority); the rest go to the coordinator.
  */
 CatdCaptureResult *
 catd_station_arbitrate (CatdStation  *self,
@@ -741,7 +741,9 @@ catd_station_arbitrate (CatdStation  *self,
             {
               gboolean majority = FALSE;
 
-              for (Step s = STEP_PASS1; s <= STEP_REKEY; s++)
+              /* A's value, or B's as it stands after the re-key (a value B
+               * keyed once and then replaced is not B's any more). */
+              for (Step s = STEP_PASS1; s <= STEP_REKEY; s += STEP_REKEY - STEP_PASS1)
                 majority |= v.keyed[s] != NULL &&
                             g_strcmp0 (mine, g_hash_table_lookup (v.keyed[s], code)) == 0;
               if (majority)

@@ -292,7 +292,14 @@ catd_station_status (CatdStation  *self,
 
   stmt = catd_store_prepare (self->store, "SELECT n_actas FROM catalog", error);
   if (stmt == NULL || catd_store_step (self->store, stmt, error) != SQLITE_ROW)
-    return NULL;
+    {
+      if (stmt != NULL)
+        sqlite3_reset (stmt);
+      if (error && *error == NULL)
+        g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_CORRUPT,
+                     "the station has no catalog");
+      return NULL;
+    }
   member_int (builder, "actas_esperadas", sqlite3_column_int64 (stmt, 0));
   sqlite3_reset (stmt);
 
@@ -453,6 +460,31 @@ catd_station_audit_export (CatdStation    *self,
   return catd_audit_export (self->store, out, error);
 }
 
+/* Runs a read-only check in one read transaction: one snapshot of the
+ * database, however many statements, while other processes write. */
+static gboolean
+in_snapshot (CatdStation  *self,
+             gboolean    (*check) (CatdStation *self, gpointer data, GError **error),
+             gpointer      data,
+             GError      **error)
+{
+  gboolean ok;
+
+  if (!catd_store_exec_sql (self->store, "BEGIN", error))
+    return FALSE;
+  ok = check (self, data, error);
+  catd_store_rollback (self->store);
+  return ok;
+}
+
+static gboolean
+verify_cb (CatdStation  *self,
+           gpointer      data,
+           GError      **error)
+{
+  return catd_audit_verify (self->store, data, error);
+}
+
 gboolean
 catd_station_audit_verify (CatdStation  *self,
                            gint64       *n_rows,
@@ -461,7 +493,7 @@ catd_station_audit_verify (CatdStation  *self,
   LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
-  return catd_audit_verify (self->store, n_rows, error);
+  return in_snapshot (self, verify_cb, n_rows, error);
 }
 
 /* Runs a consistency query whose rows are problems; the first becomes the
@@ -496,20 +528,19 @@ no_rows (CatdStation  *self,
  * that no row names are reported in @warnings, never deleted. Reads every
  * image: seconds per gigabyte.
  */
-gboolean
-catd_station_check (CatdStation  *self,
-                    GPtrArray   **warnings,
-                    GError      **error)
+static gboolean
+check_cb (CatdStation  *self,
+          gpointer      data,
+          GError      **error)
 {
+  GPtrArray **warnings = data;
+
   g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GPtrArray) on_disk = NULL;
   const char *images_dir;
   sqlite3_stmt *stmt;
   int rc;
-  LOCKED_BLOCK;
-
-  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
 
   images_dir = catd_store_get_images_dir (self->store);
 
@@ -599,4 +630,15 @@ catd_station_check (CatdStation  *self,
   if (warnings)
     *warnings = g_steal_pointer (&notes);
   return TRUE;
+}
+
+gboolean
+catd_station_check (CatdStation  *self,
+                    GPtrArray   **warnings,
+                    GError      **error)
+{
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  return in_snapshot (self, check_cb, warnings, error);
 }

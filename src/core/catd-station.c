@@ -1549,6 +1549,63 @@ registration_detail (const CatdRegisterOptions *options,
   return json_builder_get_root (builder);
 }
 
+/* If @clave is registered and still without an image, makes it a sin acta
+ * for @reason in the caller's transaction and returns 1 (with the answer in
+ * @out); 0 when it is not registered; -1 with @error set when it is
+ * registered but past that point, or the database fails. */
+static int
+sin_acta_of_registered (CatdStation        *self,
+                        CatdUser           *user,
+                        const char         *clave,
+                        CatdSinActaReason   reason,
+                        CatdRegistration  **out,
+                        GError            **error)
+{
+  g_autofree char *now = catd_store_now_iso (self->store);
+  g_autofree char *observaciones = NULL;
+  g_autoptr(JsonNode) detail = NULL;
+  sqlite3_stmt *stmt;
+  gint64 acta_id = 0;
+  int rc;
+
+  stmt = catd_store_prepare (self->store, "SELECT id FROM acta WHERE clave_acta = ? "
+                             "AND state = 'registered' AND image_sha256 IS NULL", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    acta_id = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return -1;
+  if (rc == SQLITE_DONE)
+    return 0;
+
+  observaciones = g_strdup_printf ("Sin Acta (%s)", catd_sin_acta_reason_to_label (reason));
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE acta SET state = 'sin_acta', sin_acta_reason = ?, "
+                             "verificacion_at = ?, total_calculado = 0, contabilizada = 0, "
+                             "observaciones = ? WHERE id = ?", error);
+  if (stmt == NULL)
+    return -1;
+  sqlite3_bind_text (stmt, 1, catd_sin_acta_reason_to_label (reason), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, observaciones, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, acta_id);
+  if (!catd_store_exec (self->store, stmt, error))
+    return -1;
+
+  detail = registration_detail (NULL, NULL, catd_sin_acta_reason_to_string (reason));
+  json_object_set_boolean_member (json_node_get_object (detail), "was_registered", TRUE);
+  if (!catd_audit_append (self->store, user->login, "acopio.sin_acta", clave, detail, NULL,
+                          error) ||
+      !queue_record (self, acta_id, error) ||
+      !(*out = registration_for (self, acta_id, error)))
+    return -1;
+  return 1;
+}
+
 /* Registration, sin acta and fuera de catálogo share one writer. */
 static CatdRegistration *
 insert_acta (CatdStation                *self,
@@ -1563,6 +1620,7 @@ insert_acta (CatdStation                *self,
   g_autofree char *now = NULL;
   g_autofree char *observaciones = NULL;
   g_autoptr(JsonNode) detail = NULL;
+  g_autoptr(CatdRegistration) registration = NULL;
   const char *tipo_documento = "Acta PREP";
   gboolean fuera = options && options->fuera_de_catalogo;
   CatdActaState state = CATD_ACTA_REGISTERED;
@@ -1599,6 +1657,30 @@ insert_acta (CatdStation                *self,
 
   if (!catd_store_begin (self->store, error))
     return NULL;
+
+  /* A package registered on arrival and opened without its acta inside
+   * becomes a sin acta (DESIGN §3: registered --sin_acta-->). */
+  if (reason != 0)
+    {
+      CatdRegistration *converted = NULL;
+
+      switch (sin_acta_of_registered (self, user, clave, reason, &converted, error))
+        {
+        case 1:
+          if (!catd_store_commit (self->store, error))
+            {
+              catd_registration_free (converted);
+              goto fail;
+            }
+          _catd_station_emit_changed (self, clave, CATD_ACTA_SIN_ACTA);
+          return converted;
+        case 0:
+          break;
+        default:
+          goto fail;
+        }
+    }
+
   if (!check_not_registered (self, clave, error) ||
       lookup_text (self, "SELECT election FROM catalog_acta WHERE clave_acta = ?", clave,
                    &election, error) < 0)
@@ -1649,8 +1731,8 @@ insert_acta (CatdStation                *self,
                              "INSERT INTO acta (clave_acta, catalog_acta, election, state, "
                              "tipo_documento, traslado, sin_acta_reason, registered_by, "
                              "acopio_at, verificacion_at, total_calculado, contabilizada, "
-                             "observaciones) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                             "?11, ?12, ?13) RETURNING id", error);
+                             "observaciones, raw_text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+                             "?9, ?10, ?11, ?12, ?13, ?14) RETURNING id", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_STATIC);
@@ -1670,6 +1752,7 @@ insert_acta (CatdStation                *self,
       sqlite3_bind_int (stmt, 12, 0);
       sqlite3_bind_text (stmt, 13, observaciones, -1, SQLITE_STATIC);
     }
+  sqlite3_bind_text (stmt, 14, clave_acta, -1, SQLITE_TRANSIENT);
   if (catd_store_step (self->store, stmt, error) != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
@@ -1680,6 +1763,8 @@ insert_acta (CatdStation                *self,
 
   detail = registration_detail (options, tipo_documento,
                                 reason ? catd_sin_acta_reason_to_string (reason) : NULL);
+  if (g_strcmp0 (clave_acta, clave) != 0)
+    json_object_set_string_member (json_node_get_object (detail), "raw_text", clave_acta);
   if (!catd_audit_append (self->store, user->login,
                           reason ? "acopio.sin_acta" : fuera ? "acopio.fuera_de_catalogo"
                                                              : "acopio.register",
@@ -1687,11 +1772,15 @@ insert_acta (CatdStation                *self,
     goto fail;
   if (catd_acta_state_is_settled (state) && !queue_record (self, acta_id, error))
     goto fail;
+  /* The answer is read before COMMIT: once committed, the action has been
+   * done and must be reported so. */
+  if (!(registration = registration_for (self, acta_id, error)))
+    goto fail;
   if (!catd_store_commit (self->store, error))
     goto fail;
 
   _catd_station_emit_changed (self, clave, state);
-  return registration_for (self, acta_id, error);
+  return g_steal_pointer (&registration);
 
 fail:
   catd_store_rollback (self->store);
@@ -1723,7 +1812,8 @@ catd_station_register (CatdStation                *self,
  * catd_station_sin_acta:
  *
  * Records that the package of @clave_acta came without its acta, for
- * @reason. The acta is final at once (not counted) and queued.
+ * @reason: at its arrival, or later for an acta registered and not yet
+ * digitized. The acta is final at once (not counted) and queued.
  */
 CatdRegistration *
 catd_station_sin_acta (CatdStation        *self,

@@ -219,6 +219,28 @@ migrate (CatdStore  *self,
   return TRUE;
 }
 
+/* WAL is what lets a reader (status, the GUI) run beside a writer and
+ * makes a commit one append and one fsync; SQLite quietly keeps the old
+ * journal when it cannot switch, so the answer is read back. */
+static gboolean
+set_wal (CatdStore  *self,
+         GError    **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  gboolean ok = FALSE;
+  int rc = sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode = WAL", -1, &stmt, NULL);
+
+  if (rc == SQLITE_OK && (rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    ok = g_ascii_strcasecmp ((const char *)sqlite3_column_text (stmt, 0), "wal") == 0;
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_OK)
+    return catd_store_set_error (self, rc, "switching the database to WAL", error);
+  if (!ok)
+    g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_IO,
+                 "the station database cannot use write-ahead logging on this file system");
+  return ok;
+}
+
 /**
  * catd_store_open:
  * @data_dir: the station's data directory
@@ -285,8 +307,8 @@ catd_store_open (const char  *data_dir,
   sqlite3_extended_result_codes (self->db, TRUE);
   sqlite3_busy_timeout (self->db, 10000);
 
-  if (!catd_store_exec_sql (self,
-                            "PRAGMA journal_mode = WAL;"
+  if (!set_wal (self, error) ||
+      !catd_store_exec_sql (self,
                             "PRAGMA synchronous = FULL;"
                             "PRAGMA foreign_keys = ON;"
                             "PRAGMA trusted_schema = OFF;"

@@ -195,7 +195,7 @@ typedef enum
   PLAN_MATCH,          /* pass 2 equals pass 1 */
   PLAN_REKEY_SETTLES,  /* B mis-keyed one field and agrees with A on re-keying */
   PLAN_ARB_A,          /* B insists; the verificador agrees with A */
-  PLAN_ARB_B,          /* B insists; the verificador agrees with B's first value */
+  PLAN_ARB_B,          /* B insists; the verificador agrees with B (as re-keyed) */
   PLAN_COORDINATOR,    /* nobody agrees: the coordinator resolves */
   PLAN_SIN_ACTA,
 } PlanKind;
@@ -299,7 +299,7 @@ plan_values (Worker     *w,
   v->rekey = plan->kind == PLAN_REKEY_SETTLES ? g_strdup (v->a) :
              plan->third ? g_strdup_printf ("%" G_GINT64_FORMAT, a + 2) : g_strdup (v->b);
   v->arb = plan->kind == PLAN_ARB_A ? g_strdup (v->a) :
-           plan->kind == PLAN_ARB_B ? g_strdup (v->b) :
+           plan->kind == PLAN_ARB_B ? g_strdup (v->rekey) :
            g_strdup_printf ("%" G_GINT64_FORMAT, a + 5);
   v->pass2 = catd_test_values_set (copy_values (v->pass1), v->code, v->b);
 }
