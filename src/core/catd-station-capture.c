@@ -17,7 +17,7 @@
  *   digitized --capture (A)--> captured_1 --capture (B != A)--> verified
  *                                               \--> rekey (B keys the mismatching fields again)
  *   rekey: equal to A settles; B's first value again, or a third value --> arbitration
- *   arbitration (C not A nor B): equal to any earlier value settles --> verified
+ *   arbitration (C not A nor B): equal to A's or B's re-keyed value settles --> verified
  *                                otherwise --> coordinator --resolve (note)--> verified
  *
  * Each step is one transaction: the keying (kept forever in the keying
@@ -39,7 +39,7 @@ typedef enum
 
 static const char *step_names[] = { "pass1", "pass2", "rekey", "arbitration", "resolution" };
 
-/* The codes of @set in acta order, as a NULL-terminated array or JSON. */
+/* The codes of @set in acta order. */
 static GPtrArray *
 codes_in_order (GPtrArray  *fields,
                 GHashTable *set)
