@@ -91,7 +91,8 @@ CREATE TABLE user (
   created_at   TEXT NOT NULL,
   failed_pins  INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0,  -- unix seconds
-  checking_until INTEGER NOT NULL DEFAULT 0 -- a PIN of this login is being checked (unix us)
+  checking_until INTEGER NOT NULL DEFAULT 0, -- a PIN of this login is being checked (unix us)
+  checking_pid   INTEGER NOT NULL DEFAULT 0  -- by this process
 ) STRICT;
 
 CREATE TABLE image (

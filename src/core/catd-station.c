@@ -7,7 +7,10 @@
 
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "catd-audit.h"
 #include "catd-counting.h"
@@ -803,8 +806,10 @@ lock_seconds (gint64 failures)
 }
 
 /* How long one PIN check may hold a login, and how long another attempt
- * waits for it. A check takes some 30 ms; a process killed during one
- * releases the login when its time runs out. */
+ * waits for it. A check takes some 30 ms, longer on a loaded machine; the
+ * hold of a process that died during one is taken over at once (the
+ * database is local: the process can be asked after), else when its time
+ * runs out. */
 #define CHECK_HOLD_USEC   (5 * G_USEC_PER_SEC)
 #define CHECK_WAIT_USEC   (8 * G_USEC_PER_SEC)
 
@@ -824,14 +829,16 @@ begin_check (CatdStation  *self,
     {
       g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
       sqlite3_stmt *stmt;
-      gint64 now = catd_store_now (self->store);
-      gint64 locked_until = 0, checking_until = 0;
+      gint64 now, locked_until = 0, checking_until = 0, checking_pid = 0;
       int rc;
 
+      /* The time is read once the write lock is ours: before, another
+       * process may still be setting a hold from a later clock reading. */
       if (!catd_store_begin (self->store, error))
         return FALSE;
-      stmt = catd_store_prepare (self->store, "SELECT locked_until, checking_until FROM user "
-                                 "WHERE login = ?", error);
+      now = catd_store_now (self->store);
+      stmt = catd_store_prepare (self->store, "SELECT locked_until, checking_until, "
+                                 "checking_pid FROM user WHERE login = ?", error);
       if (stmt == NULL)
         goto fail;
       sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
@@ -840,10 +847,19 @@ begin_check (CatdStation  *self,
         {
           locked_until = sqlite3_column_int64 (stmt, 0);
           checking_until = sqlite3_column_int64 (stmt, 1);
+          checking_pid = sqlite3_column_int64 (stmt, 2);
         }
       sqlite3_reset (stmt);
       if (rc == 0)
         goto fail;
+      /* A lock or a hold further ahead than any we set means the clock was
+       * set back: it is not honoured (a login must not stay shut for the
+       * hour a clock was moved). */
+      if (locked_until > now / G_USEC_PER_SEC + lock_seconds (G_MAXINT32))
+        locked_until = 0;
+      if (checking_until > now + CHECK_HOLD_USEC + G_USEC_PER_SEC ||
+          (checking_pid > 0 && kill ((pid_t)checking_pid, 0) != 0 && errno == ESRCH))
+        checking_until = 0;
       if (locked_until > now / G_USEC_PER_SEC)
         {
           g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
@@ -853,12 +869,13 @@ begin_check (CatdStation  *self,
         }
       if (checking_until <= now)
         {
-          stmt = catd_store_prepare (self->store, "UPDATE user SET checking_until = ? "
-                                     "WHERE login = ?", error);
+          stmt = catd_store_prepare (self->store, "UPDATE user SET checking_until = ?, "
+                                     "checking_pid = ? WHERE login = ?", error);
           if (stmt == NULL)
             goto fail;
           sqlite3_bind_int64 (stmt, 1, now + CHECK_HOLD_USEC);
-          sqlite3_bind_text (stmt, 2, login, -1, SQLITE_STATIC);
+          sqlite3_bind_int64 (stmt, 2, getpid ());
+          sqlite3_bind_text (stmt, 3, login, -1, SQLITE_STATIC);
           if (!catd_store_exec (self->store, stmt, error) ||
               !catd_store_commit (self->store, error))
             goto fail;
@@ -893,14 +910,14 @@ end_check (CatdStation  *self,
            GError      **error)
 {
   sqlite3_stmt *stmt;
-  gint64 now = catd_store_now (self->store) / G_USEC_PER_SEC;
-  gint64 failed = -1;
+  gint64 now, failed = -1;
   int rc;
 
   if (!catd_store_begin (self->store, error))
     return -1;
+  now = catd_store_now (self->store) / G_USEC_PER_SEC;
   stmt = catd_store_prepare (self->store,
-                             "UPDATE user SET checking_until = 0, "
+                             "UPDATE user SET checking_until = 0, checking_pid = 0, "
                              "failed_pins = CASE WHEN ?2 THEN 0 ELSE failed_pins + 1 END "
                              "WHERE login = ?1 RETURNING failed_pins", error);
   if (stmt == NULL)
