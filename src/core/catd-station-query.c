@@ -46,7 +46,7 @@ member_int (JsonBuilder *builder,
   json_builder_add_int_value (builder, value);
 }
 
-/* Adds {code: value} for the rows of @stmt (code, value), in acta order. */
+/* Adds @values as a JSON object of code to value, in acta order. */
 static void
 add_values_object (JsonBuilder *builder,
                    GPtrArray   *fields,
