@@ -144,12 +144,15 @@ catd_test_add_user (CatdStation *station,
 /* A grey page of @width x @height noise drawn from @seed, written as a
  * Deflate TIFF at 200 dpi to @path. Noise does not compress, so the file is
  * about width x height bytes, and every seed gives different bytes (a
- * different content address); the same seed writes the same bytes. */
+ * different content address); the same seed writes the same bytes. A
+ * @description (ImageDescription, as a scanner driver writes its own
+ * metadata) makes pages of one seed differ too. */
 void
 catd_test_write_tiff_file (const char *path,
                            guint32     seed,
                            guint       width,
-                           guint       height)
+                           guint       height,
+                           const char *description)
 {
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autofree guint8 *row = g_malloc (width);
@@ -166,6 +169,8 @@ catd_test_write_tiff_file (const char *path,
   TIFFSetField (tif, TIFFTAG_XRESOLUTION, 200.0);
   TIFFSetField (tif, TIFFTAG_YRESOLUTION, 200.0);
   TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
+  if (description != NULL)
+    TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, description);
   TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 16);
   for (guint y = 0; y < height; y++)
     {
@@ -184,7 +189,7 @@ catd_test_write_tiff (const char *dir,
   g_autofree char *name = g_strdup_printf ("page-%u.tif", seed);
   char *path = g_build_filename (dir, name, NULL);
 
-  catd_test_write_tiff_file (path, seed, 64, 48);
+  catd_test_write_tiff_file (path, seed, 64, 48, NULL);
   return path;
 }
 

@@ -37,7 +37,8 @@ char        *catd_test_build_path    (const char    *first,
 void         catd_test_write_tiff_file (const char  *path,
                                         guint32      seed,
                                         guint        width,
-                                        guint        height);
+                                        guint        height,
+                                        const char  *description);
 char        *catd_test_write_tiff    (const char    *dir,
                                       guint          seed);
 JsonNode    *catd_test_values        (CatdStation   *station,

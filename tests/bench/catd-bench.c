@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <tiffio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -532,32 +531,8 @@ write_page (const char *dir,
             guint       seed)
 {
   char *path = g_build_filename (dir, "page.tif", NULL);
-  const guint width = 64, height = 48;
-  guint8 row[64];
-  TIFF *tif = TIFFOpen (path, "w");
 
-  if (tif == NULL)
-    die ("cannot write %s", path);
-  TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, width);
-  TIFFSetField (tif, TIFFTAG_IMAGELENGTH, height);
-  TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
-  TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
-  TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-  TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-  TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-  TIFFSetField (tif, TIFFTAG_XRESOLUTION, 200.0);
-  TIFFSetField (tif, TIFFTAG_YRESOLUTION, 200.0);
-  TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-  TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, clave);
-  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 16);
-  for (guint y = 0; y < height; y++)
-    {
-      for (guint x = 0; x < width; x++)
-        row[x] = (guint8)((x * 7 + y * 13 + seed * 31) & 0xff);
-      if (TIFFWriteScanline (tif, row, y, 0) != 1)
-        die ("cannot write %s", path);
-    }
-  TIFFClose (tif);
+  catd_test_write_tiff_file (path, seed, 64, 48, clave);
   return path;
 }
 

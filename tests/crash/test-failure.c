@@ -175,7 +175,7 @@ write_page (Fixture *f,
   g_autofree char *name = g_strdup_printf ("noise-%u.tif", seed);
   char *path = g_build_filename (f->scratch, name, NULL);
 
-  catd_test_write_tiff_file (path, seed, 96, 64);
+  catd_test_write_tiff_file (path, seed, 96, 64, NULL);
   return path;
 }
 
@@ -349,7 +349,7 @@ test_disk_full_image (void)
 
   /* A scanned page of about 150 KiB, larger than the limit. */
   tiff = g_build_filename (base, "page.tif", NULL);
-  catd_test_write_tiff_file (tiff, 42, 400, 384);
+  catd_test_write_tiff_file (tiff, 42, 400, 384, NULL);
   g_assert_cmpint (g_stat (tiff, &st), ==, 0);
   g_assert_cmpint (st.st_size, >, 2 * FSIZE_LIMIT);
 
