@@ -762,6 +762,7 @@ cmd_status (Args *args)
   GError *error = NULL;
   JsonObject *object, *states, *queue;
   JsonArray *users;
+  GList *members;
   int code;
 
   if ((code = parse_command (args, NULL, 0, 0)))
@@ -789,13 +790,11 @@ cmd_status (Args *args)
            json_object_get_int_member (object, "registered"),
            json_object_get_int_member (object, "actas_esperadas"),
            json_object_get_int_member (object, "settled"));
-  for (GList *l = json_object_get_members (states), *m = l; m; m = m->next)
-    {
-      g_print ("  %-18s %6" G_GINT64_FORMAT "\n", (char *)m->data,
-               json_object_get_int_member (states, m->data));
-      if (m->next == NULL)
-        g_list_free (l);
-    }
+  members = json_object_get_members (states);
+  for (GList *m = members; m; m = m->next)
+    g_print ("  %-18s %6" G_GINT64_FORMAT "\n", (char *)m->data,
+             json_object_get_int_member (states, m->data));
+  g_list_free (members);
   g_print ("upload queue: %" G_GINT64_FORMAT " pending (%" G_GINT64_FORMAT " images, %"
            G_GINT64_FORMAT " records), %" G_GINT64_FORMAT " sent, %" G_GINT64_FORMAT
            " failed for good\n",
