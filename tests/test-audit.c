@@ -132,8 +132,8 @@ assert_broken_at (const char *dir,
 static void
 test_edit_any_row (void)
 {
-  static const char *columns[] = { "at", "login", "action", "clave_acta", "detail", "prev_hash",
-                                   "hash" };
+  static const char *columns[] = { "salt", "at", "login", "action", "clave_acta", "detail",
+                                   "prev_hash", "hash" };
   g_autofree char *dir = make_history ();
   sqlite3 *db = open_raw (dir);
   gint64 rows = scalar (db, "SELECT count(*) FROM audit");
@@ -189,9 +189,9 @@ test_delete_and_append (void)
   exec_ok (db, "DELETE FROM audit; INSERT INTO audit SELECT * FROM saved");
 
   /* A forged row appended with a made-up hash. */
-  exec_ok (db, "INSERT INTO audit (seq, at, login, action, clave_acta, detail, prev_hash, hash) "
-               "SELECT seq + 1, at, login, 'acopio.register', '140001B01001', '{}', hash, "
-               "'0000' FROM audit ORDER BY seq DESC LIMIT 1");
+  exec_ok (db, "INSERT INTO audit (seq, salt, at, login, action, clave_acta, detail, prev_hash, "
+               "hash) SELECT seq + 1, salt, at, login, 'acopio.register', '140001B01001', '{}', "
+               "hash, '0000' FROM audit ORDER BY seq DESC LIMIT 1");
   assert_broken_at (dir, rows + 1, "appending a forged row");
   exec_ok (db, "DELETE FROM audit; INSERT INTO audit SELECT * FROM saved");
 
@@ -217,6 +217,11 @@ test_keyed_values_are_covered (void)
   exec_ok (db, "UPDATE keying SET \"values\" = json_set (\"values\", '$.PAN', '9999') "
                "WHERE step = 'pass1'");
   assert_broken_at (dir, seq, "changing a keyed value");
+  exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
+
+  /* Who keyed it, changed behind the log. */
+  exec_ok (db, "UPDATE keying SET login = 'capA' WHERE step = 'rekey'");
+  assert_broken_at (dir, rekey_seq, "changing who keyed");
   exec_ok (db, "DELETE FROM keying; INSERT INTO keying SELECT * FROM saved");
 
   /* A keying deleted. */

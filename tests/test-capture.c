@@ -226,6 +226,28 @@ test_rekey_confirms_then_majority (Fixture       *f,
     text = g_memory_output_stream_steal_data (G_MEMORY_OUTPUT_STREAM (out));
     g_assert_null (strstr (text, "\"777\""));
     g_assert_nonnull (strstr (text, "values_withheld"));
+    /* Their salt goes with them: without it the hash cannot be used to
+     * try the few thousand possible values. */
+    {
+      g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+      guint withheld = 0;
+
+      for (guint i = 0; lines[i] && lines[i][0]; i++)
+        {
+          g_autoptr(JsonNode) line = json_from_string (lines[i], NULL);
+          JsonObject *row = json_node_get_object (line);
+          JsonObject *detail = json_object_get_object_member (row, "detail");
+
+          if (json_object_has_member (detail, "values_withheld"))
+            {
+              g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (row, "salt")));
+              withheld++;
+            }
+          else
+            g_assert_cmpuint (strlen (json_object_get_string_member (row, "salt")), ==, 32);
+        }
+      g_assert_cmpuint (withheld, ==, 3);   /* pass 1, pass 2, re-key */
+    }
   }
 
   /* The verificador agrees with B on PAN and with A on PRI: majority both. */

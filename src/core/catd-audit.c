@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <sys/random.h>
+
 #include "catd-audit.h"
 #include "catd-errors.h"
 
@@ -15,6 +17,12 @@
  * part prefixed with its length so that no two rows can be spelt alike. The
  * meta key "audit_head" holds the last seq and hash, so that deleting rows
  * from the end is caught as well as editing one in the middle.
+ *
+ * Each row's hashed content also holds a random salt. A row's detail can
+ * be withheld from an export (the keyed values of an acta still in
+ * arbitration, see catd_audit_export()) together with its salt, and its
+ * hash then tells nothing: without the salt, trying the few thousand
+ * possible values of a field against the hash would give them away.
  *
  * Rows that record a keying carry its values in detail.values; verification
  * checks that the keying table holds exactly that text for that row, which
@@ -39,6 +47,7 @@ update_part (GChecksum  *checksum,
 static char *
 row_hash (const char *prev_hash,
           gint64      seq,
+          const char *salt,
           const char *at,
           const char *login,
           const char *action,
@@ -51,6 +60,7 @@ row_hash (const char *prev_hash,
   g_snprintf (seq_str, sizeof seq_str, "%" G_GINT64_FORMAT, seq);
   update_part (checksum, prev_hash);
   update_part (checksum, seq_str);
+  update_part (checksum, salt);
   update_part (checksum, at);
   update_part (checksum, login);
   update_part (checksum, action);
@@ -82,6 +92,8 @@ parse_head (const char  *head,
 
 /**
  * catd_audit_append:
+ * @at: (nullable): the row's time (ISO UTC), when the caller must store the
+ *   same time elsewhere; %NULL for now
  * @detail: (nullable): a JSON object with the action's particulars
  *
  * Appends one row. Must run inside the caller's transaction, so that the
@@ -90,6 +102,7 @@ parse_head (const char  *head,
  */
 gboolean
 catd_audit_append (CatdStore   *store,
+                   const char  *at,
                    const char  *login,
                    const char  *action,
                    const char  *clave_acta,
@@ -100,8 +113,10 @@ catd_audit_append (CatdStore   *store,
   g_autofree char *head = NULL;
   g_autofree char *prev_hash = NULL;
   g_autofree char *detail_text = NULL;
-  g_autofree char *at = catd_store_now_iso (store);
+  g_autofree char *now = at ? NULL : catd_store_now_iso (store);
   g_autofree char *hash = NULL;
+  guint8 random[16];
+  char salt[33];
   g_autofree char *new_head = NULL;
   sqlite3_stmt *stmt;
   gint64 seq;
@@ -117,12 +132,22 @@ catd_audit_append (CatdStore   *store,
       return FALSE;
     }
   seq++;
+  if (getrandom (random, sizeof random, 0) != sizeof random)
+    {
+      g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_IO,
+                   "the system's random source failed");
+      return FALSE;
+    }
+  for (guint i = 0; i < sizeof random; i++)
+    g_snprintf (salt + 2 * i, 3, "%02x", random[i]);
+  if (at == NULL)
+    at = now;
   detail_text = detail ? json_to_string (detail, FALSE) : g_strdup ("{}");
-  hash = row_hash (prev_hash, seq, at, login, action, clave_acta, detail_text);
+  hash = row_hash (prev_hash, seq, salt, at, login, action, clave_acta, detail_text);
 
   stmt = catd_store_prepare (store,
                              "INSERT INTO audit (seq, at, login, action, clave_acta, detail, "
-                             "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", error);
+                             "prev_hash, hash, salt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_int64 (stmt, 1, seq);
@@ -133,6 +158,7 @@ catd_audit_append (CatdStore   *store,
   sqlite3_bind_text (stmt, 6, detail_text, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 7, prev_hash, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, hash, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, salt, -1, SQLITE_STATIC);
   if (!catd_store_exec (store, stmt, error))
     return FALSE;
 
@@ -169,6 +195,10 @@ typedef struct
   gboolean      done;
   gint64        audit_seq;
   const char   *values;
+  const char   *login;
+  const char   *step;
+  const char   *clave_acta;
+  const char   *keyed_at;
 } KeyingCursor;
 
 static gboolean
@@ -183,19 +213,26 @@ cursor_next (CatdStore     *store,
   cursor->done = rc == SQLITE_DONE;
   cursor->audit_seq = cursor->done ? G_MAXINT64 : sqlite3_column_int64 (cursor->stmt, 0);
   cursor->values = cursor->done ? NULL : catd_column_text (cursor->stmt, 1);
+  cursor->login = cursor->done ? NULL : catd_column_text (cursor->stmt, 2);
+  cursor->step = cursor->done ? NULL : catd_column_text (cursor->stmt, 3);
+  cursor->clave_acta = cursor->done ? NULL : catd_column_text (cursor->stmt, 4);
+  cursor->keyed_at = cursor->done ? NULL : catd_column_text (cursor->stmt, 5);
   return TRUE;
 }
 
-/* Checks the keyings at @seq (and any orphan before it) against the values
- * the audit row recorded (@values, NULL when it recorded none). */
+/* Checks the keying at @seq (and any orphan before it) against what the
+ * audit row @row (seq, at, login, action, clave_acta) recorded, @values
+ * being NULL when it recorded none. */
 static gboolean
 check_keying (CatdStore     *store,
               KeyingCursor  *cursor,
+              sqlite3_stmt  *row,
               gint64         seq,
               JsonNode      *values,
               GError       **error)
 {
   g_autofree char *recorded = NULL;
+  g_autofree char *action = NULL;
 
   if (cursor->audit_seq < seq)
     return broken (error, cursor->audit_seq, "keyed values exist that no audit row records");
@@ -210,6 +247,14 @@ check_keying (CatdStore     *store,
   recorded = json_to_string (values, FALSE);
   if (g_strcmp0 (recorded, cursor->values) != 0)
     return broken (error, seq, "the keyed values on record differ from what this row recorded");
+  /* Who keyed, when, which step of which acta: the engine relies on them. */
+  action = g_strconcat ("captura.", cursor->step, NULL);
+  if (g_strcmp0 (cursor->login, catd_column_text (row, 3)) != 0 ||
+      g_strcmp0 (action, catd_column_text (row, 4)) != 0 ||
+      g_strcmp0 (cursor->clave_acta, catd_column_text (row, 5)) != 0 ||
+      g_strcmp0 (cursor->keyed_at, catd_column_text (row, 2)) != 0)
+    return broken (error, seq, "who, when or what the keying on record says differs from what "
+                   "this row recorded");
   return cursor_next (store, cursor, error);
 }
 
@@ -241,23 +286,26 @@ catd_audit_verify (CatdStore  *store,
   if (!parse_head (head, &head_seq, &head_hash))
     return broken (error, 0, "the recorded head of the log is damaged");
 
-  keyings = cursor.stmt = catd_store_prepare (store, "SELECT audit_seq, \"values\" FROM keying "
-                                              "ORDER BY id", error);
+  keyings = cursor.stmt = catd_store_prepare (store,
+                                              "SELECT k.audit_seq, k.\"values\", k.login, "
+                                              "k.step, a.clave_acta, k.keyed_at FROM keying k "
+                                              "LEFT JOIN acta a ON a.id = k.acta "
+                                              "ORDER BY k.id", error);
   if (cursor.stmt == NULL || !cursor_next (store, &cursor, error))
     return FALSE;
 
   stmt = catd_store_prepare (store,
-                             "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash "
-                             "FROM audit ORDER BY seq", error);
+                             "SELECT seq, salt, at, login, action, clave_acta, detail, prev_hash, "
+                             "hash FROM audit ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;
 
   while ((rc = catd_store_step (store, stmt, error)) == SQLITE_ROW)
     {
       gint64 seq = sqlite3_column_int64 (stmt, 0);
-      const char *detail = catd_column_text (stmt, 5);
-      const char *prev_hash = catd_column_text (stmt, 6);
-      const char *hash = catd_column_text (stmt, 7);
+      const char *detail = catd_column_text (stmt, 6);
+      const char *prev_hash = catd_column_text (stmt, 7);
+      const char *hash = catd_column_text (stmt, 8);
       g_autofree char *computed = NULL;
       JsonNode *root;
 
@@ -272,7 +320,7 @@ catd_audit_verify (CatdStore  *store,
         }
       computed = row_hash (prev_hash, seq, catd_column_text (stmt, 1),
                            catd_column_text (stmt, 2), catd_column_text (stmt, 3),
-                           catd_column_text (stmt, 4), detail);
+                           catd_column_text (stmt, 4), catd_column_text (stmt, 5), detail);
       if (g_strcmp0 (computed, hash) != 0)
         {
           return broken (error, seq, "its content does not match its hash (edited)");
@@ -283,7 +331,7 @@ catd_audit_verify (CatdStore  *store,
         {
           return broken (error, seq, "its detail is not a JSON object");
         }
-      if (!check_keying (store, &cursor, seq,
+      if (!check_keying (store, &cursor, stmt, seq,
                          json_object_get_member (json_node_get_object (root), "values"), error))
         return FALSE;
 
@@ -318,8 +366,9 @@ catd_audit_verify (CatdStore  *store,
  * seq, at, login, action, clave_acta, detail, prev_hash and hash. The keyed
  * values of an acta still being captured or arbitrated are withheld
  * (detail.values_withheld instead of detail.values): the export is the
- * coordinador's, who may arbitrate blind. Such a row's hash can be
- * recomputed from a later export; "audit verify" checks every row.
+ * coordinador's, who may arbitrate blind; such a row's salt is withheld
+ * too, so its hash cannot be used to guess them. Its hash can be recomputed
+ * from a later export; "audit verify" checks every row.
  */
 gboolean
 catd_audit_export (CatdStore      *store,
@@ -335,7 +384,7 @@ catd_audit_export (CatdStore      *store,
   stmt = catd_store_prepare (store,
                              "SELECT seq, at, login, action, clave_acta, detail, prev_hash, hash, "
                              "(SELECT state IN ('captured_1', 'rekey', 'arbitration') FROM acta "
-                             " WHERE acta.clave_acta = audit.clave_acta) "
+                             " WHERE acta.clave_acta = audit.clave_acta), salt "
                              "FROM audit ORDER BY seq", error);
   if (stmt == NULL)
     return FALSE;
@@ -351,6 +400,12 @@ catd_audit_export (CatdStore      *store,
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "seq");
       json_builder_add_int_value (builder, sqlite3_column_int64 (stmt, 0));
+      /* A withheld detail takes its salt with it (see the top of this file). */
+      json_builder_set_member_name (builder, "salt");
+      if (withhold && strstr (catd_column_text (stmt, 5), "\"values\"") != NULL)
+        json_builder_add_null_value (builder);
+      else
+        json_builder_add_string_value (builder, catd_column_text (stmt, 9));
       for (int col = 1; col <= 7; col++)
         {
           static const char *names[] = {

@@ -14,6 +14,7 @@
 G_BEGIN_DECLS
 
 gboolean catd_audit_append (CatdStore     *store,
+                            const char    *at,
                             const char    *login,
                             const char    *action,
                             const char    *clave_acta,

@@ -91,8 +91,11 @@ CREATE TABLE user (
   created_at   TEXT NOT NULL,
   failed_pins  INTEGER NOT NULL DEFAULT 0,
   locked_until INTEGER NOT NULL DEFAULT 0,  -- unix seconds
-  checking_until INTEGER NOT NULL DEFAULT 0, -- a PIN of this login is being checked (unix us)
-  checking_pid   INTEGER NOT NULL DEFAULT 0  -- by this process
+  -- A PIN of this login is being checked until this time (unix us), by
+  -- this process, under this token (see catd-station.c, begin_check).
+  checking_until INTEGER NOT NULL DEFAULT 0,
+  checking_pid   INTEGER NOT NULL DEFAULT 0,
+  checking_token INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 
 CREATE TABLE image (
@@ -174,10 +177,11 @@ CREATE TABLE user_stats (
   last_at      TEXT
 ) STRICT;
 
--- Append-only, hash-chained: hash = SHA-256 (prev_hash, seq, at, login,
--- action, clave_acta, detail). See catd-audit.c.
+-- Append-only, hash-chained: hash = SHA-256 (prev_hash, seq, salt, at,
+-- login, action, clave_acta, detail). See catd-audit.c.
 CREATE TABLE audit (
   seq        INTEGER PRIMARY KEY,
+  salt       TEXT NOT NULL,                 -- 128 random bits, hex
   at         TEXT NOT NULL,
   login      TEXT,
   action     TEXT NOT NULL,

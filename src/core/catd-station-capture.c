@@ -286,7 +286,7 @@ record_keyed (CatdStation  *self,
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
 
-  if (!catd_audit_append (self->store, catd_user_get_login (user), action, row->clave_acta,
+  if (!catd_audit_append (self->store, now, catd_user_get_login (user), action, row->clave_acta,
                           detail, &seq, error))
     return FALSE;
 
@@ -743,9 +743,9 @@ catd_station_arbitrate (CatdStation  *self,
 
               /* A's value, or B's as it stands after the re-key (a value B
                * keyed once and then replaced is not B's any more). */
-              for (Step s = STEP_PASS1; s <= STEP_REKEY; s += STEP_REKEY - STEP_PASS1)
-                majority |= v.keyed[s] != NULL &&
-                            g_strcmp0 (mine, g_hash_table_lookup (v.keyed[s], code)) == 0;
+              majority = g_strcmp0 (mine, g_hash_table_lookup (v.keyed[STEP_PASS1], code)) == 0 ||
+                         (v.keyed[STEP_REKEY] != NULL &&
+                          g_strcmp0 (mine, g_hash_table_lookup (v.keyed[STEP_REKEY], code)) == 0);
               if (majority)
                 g_hash_table_insert (v.settled, g_strdup (code), g_strdup (mine));
               else

@@ -517,32 +517,17 @@ no_rows (CatdStation  *self,
   return rc == SQLITE_DONE;
 }
 
-/**
- * catd_station_check:
- * @warnings: (out) (optional): things worth knowing that are not failures
- *
- * Checks the database's integrity and foreign keys, that every acta's state
- * agrees with what was keyed and queued, and that every stored image is
- * present and hashes to its address. Returns %FALSE on the first failure
- * (%CATD_STORE_ERROR_CORRUPT or %CATD_IMAGE_ERROR_INTEGRITY). Images on disk
- * that no row names are reported in @warnings, never deleted. Reads every
- * image: seconds per gigabyte.
- */
+/* The database part of catd_station_check(), in one snapshot: fills @data
+ * (a GHashTable) with the address of every image a row names. */
 static gboolean
 check_cb (CatdStation  *self,
           gpointer      data,
           GError      **error)
 {
-  GPtrArray **warnings = data;
+  GHashTable *known = data;
 
-  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GPtrArray) on_disk = NULL;
-  const char *images_dir;
   sqlite3_stmt *stmt;
   int rc;
-
-  images_dir = catd_store_get_images_dir (self->store);
 
   stmt = catd_store_prepare (self->store, "PRAGMA integrity_check", error);
   if (stmt == NULL)
@@ -602,19 +587,52 @@ check_cb (CatdStation  *self,
   if (stmt == NULL)
     return FALSE;
   while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
-    {
-      const char *sha = catd_column_text (stmt, 0);
-
-      if (!catd_image_verify (images_dir, sha, error))
-        {
-          sqlite3_reset (stmt);
-          return FALSE;
-        }
-      g_hash_table_add (known, g_strdup (sha));
-    }
+    g_hash_table_add (known, g_strdup (catd_column_text (stmt, 0)));
   sqlite3_reset (stmt);
-  if (rc == 0)
-    return FALSE;
+  return rc != 0;
+}
+
+/**
+ * catd_station_check:
+ * @warnings: (out) (optional): things worth knowing that are not failures
+ *
+ * Checks the database's integrity and foreign keys, that every acta's state
+ * agrees with what was keyed and queued, and that every stored image is
+ * present and hashes to its address. Returns %FALSE on the first failure
+ * (%CATD_STORE_ERROR_CORRUPT or %CATD_IMAGE_ERROR_INTEGRITY). Images on disk
+ * that no row names are reported in @warnings, never deleted. Reads every
+ * image: seconds per gigabyte.
+ */
+gboolean
+catd_station_check (CatdStation  *self,
+                    GPtrArray   **warnings,
+                    GError      **error)
+{
+  g_autoptr(GPtrArray) notes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) on_disk = NULL;
+  const char *images_dir;
+  GHashTableIter iter;
+  gpointer sha;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  images_dir = catd_store_get_images_dir (self->store);
+  {
+    LOCKED_BLOCK;
+
+    if (!in_snapshot (self, check_cb, known, error))
+      return FALSE;
+  }
+
+  /* Hashing every image takes a while: it holds neither the station nor a
+   * read transaction (which would keep the WAL from being checkpointed).
+   * Images are never rewritten, so what was named in the snapshot is what
+   * must be on disk. */
+  g_hash_table_iter_init (&iter, known);
+  while (g_hash_table_iter_next (&iter, &sha, NULL))
+    if (!catd_image_verify (images_dir, sha, error))
+      return FALSE;
 
   on_disk = catd_image_list_stored (images_dir);
   for (guint i = 0; i < on_disk->len; i++)
@@ -630,15 +648,4 @@ check_cb (CatdStation  *self,
   if (warnings)
     *warnings = g_steal_pointer (&notes);
   return TRUE;
-}
-
-gboolean
-catd_station_check (CatdStation  *self,
-                    GPtrArray   **warnings,
-                    GError      **error)
-{
-  LOCKED_BLOCK;
-
-  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
-  return in_snapshot (self, check_cb, warnings, error);
 }

@@ -554,7 +554,7 @@ catd_station_create (const char               *data_dir,
   json_builder_add_int_value (builder, catd_catalog_count_actas (catalog));
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
-  if (!catd_audit_append (store, NULL, "station.init", NULL, detail, NULL, error) ||
+  if (!catd_audit_append (store, NULL, NULL, "station.init", NULL, detail, NULL, error) ||
       !catd_store_commit (store, error))
     {
       catd_store_rollback (store);
@@ -781,7 +781,7 @@ catd_station_add_user (CatdStation  *self,
   json_builder_add_string_value (builder, catd_role_to_string (role));
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
-  if (!catd_audit_append (self->store, actor ? actor->login : NULL, "user.add", NULL, detail,
+  if (!catd_audit_append (self->store, NULL, actor ? actor->login : NULL, "user.add", NULL, detail,
                           NULL, error) ||
       !catd_store_commit (self->store, error))
     goto fail;
@@ -806,124 +806,175 @@ lock_seconds (gint64 failures)
 }
 
 /* How long one PIN check may hold a login, and how long another attempt
- * waits for it. A check takes some 30 ms, longer on a loaded machine; the
- * hold of a process that died during one is taken over at once (the
- * database is local: the process can be asked after), else when its time
- * runs out. */
+ * waits without seeing any check finish. A check takes some 30 ms, longer
+ * on a loaded machine; the hold of a process that died during one is taken
+ * over at once (the database is local: the process can be asked after),
+ * else when its time runs out. */
 #define CHECK_HOLD_USEC   (5 * G_USEC_PER_SEC)
-#define CHECK_WAIT_USEC   (8 * G_USEC_PER_SEC)
+#define CHECK_STALL_USEC  (8 * G_USEC_PER_SEC)
 
-/* Takes the login for one PIN check. Checks of one login run one after
- * another, so that the lock set by the third wrong PIN also stops guesses
- * made in parallel, while right PINs typed at the same time all get in.
- * Returns FALSE with @error set when the login is locked, when another
- * check holds it too long, or when the database fails. */
-static gboolean
-begin_check (CatdStation  *self,
-             const char   *login,
-             GError      **error)
+typedef enum
 {
-  gint64 deadline = g_get_monotonic_time () + CHECK_WAIT_USEC;
+  HOLD_TAKEN,
+  HOLD_BUSY,
+  HOLD_FAILED,
+} HoldResult;
 
-  for (;;)
+/* One attempt at taking the login for a PIN check, in one transaction
+ * under the station's lock. On HOLD_BUSY, @holder says whose check runs. */
+static HoldResult
+try_take_hold (CatdStation  *self,
+               const char   *login,
+               gint64        token,
+               gint64       *holder,
+               GError      **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 now, locked_until = 0, checking_until = 0, checking_pid = 0, failed = 0;
+  int rc;
+  LOCKED_BLOCK;
+
+  /* The time is read once the write lock is ours: before, another process
+   * may still be setting a hold from a later clock reading. */
+  if (!catd_store_begin (self->store, error))
+    return HOLD_FAILED;
+  now = catd_store_now (self->store);
+
+  stmt = catd_store_prepare (self->store, "SELECT locked_until, checking_until, checking_pid, "
+                             "checking_token, failed_pins FROM user WHERE login = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
     {
-      g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&self->mutex);
-      sqlite3_stmt *stmt;
-      gint64 now, locked_until = 0, checking_until = 0, checking_pid = 0;
-      int rc;
-
-      /* The time is read once the write lock is ours: before, another
-       * process may still be setting a hold from a later clock reading. */
-      if (!catd_store_begin (self->store, error))
-        return FALSE;
-      now = catd_store_now (self->store);
-      stmt = catd_store_prepare (self->store, "SELECT locked_until, checking_until, "
-                                 "checking_pid FROM user WHERE login = ?", error);
-      if (stmt == NULL)
-        goto fail;
-      sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
-      rc = catd_store_step (self->store, stmt, error);
-      if (rc == SQLITE_ROW)
-        {
-          locked_until = sqlite3_column_int64 (stmt, 0);
-          checking_until = sqlite3_column_int64 (stmt, 1);
-          checking_pid = sqlite3_column_int64 (stmt, 2);
-        }
-      sqlite3_reset (stmt);
-      if (rc == 0)
-        goto fail;
-      /* A lock or a hold further ahead than any we set means the clock was
-       * set back: it is not honoured (a login must not stay shut for the
-       * hour a clock was moved). */
-      if (locked_until > now / G_USEC_PER_SEC + lock_seconds (G_MAXINT32))
-        locked_until = 0;
-      if (checking_until > now + CHECK_HOLD_USEC + G_USEC_PER_SEC ||
-          (checking_pid > 0 && kill ((pid_t)checking_pid, 0) != 0 && errno == ESRCH))
-        checking_until = 0;
-      if (locked_until > now / G_USEC_PER_SEC)
-        {
-          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
-                       "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
-                       login, locked_until - now / G_USEC_PER_SEC);
-          goto fail;
-        }
-      if (checking_until <= now)
-        {
-          stmt = catd_store_prepare (self->store, "UPDATE user SET checking_until = ?, "
-                                     "checking_pid = ? WHERE login = ?", error);
-          if (stmt == NULL)
-            goto fail;
-          sqlite3_bind_int64 (stmt, 1, now + CHECK_HOLD_USEC);
-          sqlite3_bind_int64 (stmt, 2, getpid ());
-          sqlite3_bind_text (stmt, 3, login, -1, SQLITE_STATIC);
-          if (!catd_store_exec (self->store, stmt, error) ||
-              !catd_store_commit (self->store, error))
-            goto fail;
-          return TRUE;
-        }
-
-      /* Another check of this login is running: wait for it, without
-       * holding the station (that check needs it to finish). */
-      catd_store_rollback (self->store);
-      g_clear_pointer (&locker, g_rec_mutex_locker_free);
-      if (g_get_monotonic_time () > deadline)
-        {
-          g_set_error (error, CATD_STORE_ERROR, CATD_STORE_ERROR_BUSY,
-                       "another login of %s is being checked; try again", login);
-          return FALSE;
-        }
-      g_usleep (10 * 1000);
+      locked_until = sqlite3_column_int64 (stmt, 0);
+      checking_until = sqlite3_column_int64 (stmt, 1);
+      checking_pid = sqlite3_column_int64 (stmt, 2);
+      *holder = sqlite3_column_int64 (stmt, 3);
+      failed = sqlite3_column_int64 (stmt, 4);
     }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    goto fail;
+
+  /* A lock or a hold further ahead than the station would have set means
+   * the clock was set back: it is not honoured (a login must not stay shut
+   * for the hour a clock was moved). */
+  if (locked_until > now / G_USEC_PER_SEC + lock_seconds (failed))
+    locked_until = 0;
+  if (checking_until > now + CHECK_HOLD_USEC + G_USEC_PER_SEC ||
+      (checking_pid > 0 && kill ((pid_t)checking_pid, 0) != 0 && errno == ESRCH))
+    checking_until = 0;
+
+  if (locked_until > now / G_USEC_PER_SEC)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
+                   "too many wrong PINs for %s: try again in %" G_GINT64_FORMAT " s",
+                   login, locked_until - now / G_USEC_PER_SEC);
+      goto fail;
+    }
+  if (checking_until > now)
+    {
+      catd_store_rollback (self->store);
+      return HOLD_BUSY;
+    }
+
+  stmt = catd_store_prepare (self->store, "UPDATE user SET checking_until = ?, "
+                             "checking_pid = ?, checking_token = ? WHERE login = ?", error);
+  if (stmt == NULL)
+    goto fail;
+  sqlite3_bind_int64 (stmt, 1, now + CHECK_HOLD_USEC);
+  sqlite3_bind_int64 (stmt, 2, getpid ());
+  sqlite3_bind_int64 (stmt, 3, token);
+  sqlite3_bind_text (stmt, 4, login, -1, SQLITE_STATIC);
+  if (!catd_store_exec (self->store, stmt, error) || !catd_store_commit (self->store, error))
+    goto fail;
+  return HOLD_TAKEN;
 
 fail:
   catd_store_rollback (self->store);
-  return FALSE;
+  return HOLD_FAILED;
+}
+
+/* Takes the login for one PIN check, identified by @token. Checks of one
+ * login run one after another, so that the lock set by the third wrong PIN
+ * also stops guesses made in parallel, while right PINs typed at the same
+ * time all get in. Waits while checks keep finishing; gives up only when
+ * the same check has held the login for CHECK_STALL_USEC. */
+static gboolean
+begin_check (CatdStation  *self,
+             const char   *login,
+             gint64        token,
+             GError      **error)
+{
+  gint64 last_holder = 0;
+  gint64 stalled_since = g_get_monotonic_time ();
+
+  for (;;)
+    {
+      gint64 holder = 0;
+
+      switch (try_take_hold (self, login, token, &holder, error))
+        {
+        case HOLD_TAKEN:
+          return TRUE;
+        case HOLD_FAILED:
+          return FALSE;
+        case HOLD_BUSY:
+        default:
+          break;
+        }
+
+      if (holder != last_holder)
+        {
+          last_holder = holder;
+          stalled_since = g_get_monotonic_time ();
+        }
+      else if (g_get_monotonic_time () - stalled_since > CHECK_STALL_USEC)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_LOCKED,
+                       "another login of %s is being checked and does not finish; try again",
+                       login);
+          return FALSE;
+        }
+      g_usleep (5 * 1000 + g_random_int_range (0, 10 * 1000));
+    }
 }
 
 /* Ends a PIN check: a right PIN clears the count and the lock; a wrong one
- * is counted (locking the login from the third), with its audit row.
- * Returns the failures counted so far, or -1 with @error set. */
+ * is counted (locking the login from the third), with its audit row. The
+ * hold is released only if it is still ours (@token): a check that outlived
+ * its hold must not release the next one's. Returns the failures counted
+ * so far, or -1 with @error set. */
 static gint64
 end_check (CatdStation  *self,
            const char   *login,
+           gint64        token,
            gboolean      right,
            GError      **error)
 {
   sqlite3_stmt *stmt;
   gint64 now, failed = -1;
   int rc;
+  LOCKED_BLOCK;
 
   if (!catd_store_begin (self->store, error))
     return -1;
   now = catd_store_now (self->store) / G_USEC_PER_SEC;
   stmt = catd_store_prepare (self->store,
-                             "UPDATE user SET checking_until = 0, checking_pid = 0, "
-                             "failed_pins = CASE WHEN ?2 THEN 0 ELSE failed_pins + 1 END "
+                             "UPDATE user SET "
+                             "failed_pins = CASE WHEN ?2 THEN 0 ELSE failed_pins + 1 END, "
+                             "checking_until = CASE WHEN checking_token = ?3 THEN 0 "
+                             "  ELSE checking_until END, "
+                             "checking_pid = CASE WHEN checking_token = ?3 THEN 0 "
+                             "  ELSE checking_pid END "
                              "WHERE login = ?1 RETURNING failed_pins", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, login, -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 2, right);
+  sqlite3_bind_int64 (stmt, 3, token);
   rc = catd_store_step (self->store, stmt, error);
   if (rc == SQLITE_ROW)
     failed = sqlite3_column_int64 (stmt, 0);
@@ -944,7 +995,8 @@ end_check (CatdStation  *self,
   sqlite3_bind_int64 (stmt, 1, lock_seconds (failed) ? now + lock_seconds (failed) : 0);
   sqlite3_bind_text (stmt, 2, login, -1, SQLITE_STATIC);
   if (!catd_store_exec (self->store, stmt, error) ||
-      (!right && !catd_audit_append (self->store, login, "auth.failed", NULL, NULL, NULL, error)) ||
+      (!right && !catd_audit_append (self->store, NULL, login, "auth.failed", NULL, NULL, NULL,
+                                     error)) ||
       !catd_store_commit (self->store, error))
     goto fail;
   return failed;
@@ -974,7 +1026,7 @@ catd_station_authenticate (CatdStation  *self,
   g_autofree char *role_str = NULL;
   g_autofree char *hash = NULL;
   sqlite3_stmt *stmt;
-  gint64 failed;
+  gint64 failed, token;
   CatdRole role = 0;
   gboolean right;
   int rc;
@@ -1007,18 +1059,17 @@ catd_station_authenticate (CatdStation  *self,
       }
   }
 
-  if (!begin_check (self, login, error))
+  /* A token of this check's own: a pid alone is shared by the threads of a
+   * process. */
+  token = ((gint64)g_random_int () << 31) | g_random_int_range (1, G_MAXINT32);
+  if (!begin_check (self, login, token, error))
     return NULL;
 
   /* The slow part runs without the station's lock: other actions go on. */
   right = catd_pin_is_valid (pin) && catd_pin_verify (pin, hash);
 
-  {
-    LOCKED_BLOCK;
-
-    if ((failed = end_check (self, login, right, error)) < 0)
-      return NULL;
-  }
+  if ((failed = end_check (self, login, token, right, error)) < 0)
+    return NULL;
 
   if (right)
     return catd_user_new (login, name, role);
@@ -1568,8 +1619,9 @@ registration_detail (const CatdRegisterOptions *options,
 
 /* If @clave is registered and still without an image, makes it a sin acta
  * for @reason in the caller's transaction and returns 1 (with the answer in
- * @out); 0 when it is not registered; -1 with @error set when it is
- * registered but past that point, or the database fails. */
+ * @out); 0 when it is not in that state (not registered, or past it: the
+ * caller's duplicate check then says so); -1 with @error set when the
+ * database fails. */
 static int
 sin_acta_of_registered (CatdStation        *self,
                         CatdUser           *user,
@@ -1615,7 +1667,7 @@ sin_acta_of_registered (CatdStation        *self,
 
   detail = registration_detail (NULL, NULL, catd_sin_acta_reason_to_string (reason));
   json_object_set_boolean_member (json_node_get_object (detail), "was_registered", TRUE);
-  if (!catd_audit_append (self->store, user->login, "acopio.sin_acta", clave, detail, NULL,
+  if (!catd_audit_append (self->store, NULL, user->login, "acopio.sin_acta", clave, detail, NULL,
                           error) ||
       !queue_record (self, acta_id, error) ||
       !(*out = registration_for (self, acta_id, error)))
@@ -1782,7 +1834,7 @@ insert_acta (CatdStation                *self,
                                 reason ? catd_sin_acta_reason_to_string (reason) : NULL);
   if (g_strcmp0 (clave_acta, clave) != 0)
     json_object_set_string_member (json_node_get_object (detail), "raw_text", clave_acta);
-  if (!catd_audit_append (self->store, user->login,
+  if (!catd_audit_append (self->store, NULL, user->login,
                           reason ? "acopio.sin_acta" : fuera ? "acopio.fuera_de_catalogo"
                                                              : "acopio.register",
                           clave, detail, NULL, error))
@@ -2069,7 +2121,7 @@ catd_station_import_image (CatdStation    *self,
   json_builder_add_int_value (builder, info->size);
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
-  if (!catd_audit_append (self->store, user->login, "digitalizacion.import", row.clave_acta,
+  if (!catd_audit_append (self->store, NULL, user->login, "digitalizacion.import", row.clave_acta,
                           detail, NULL, error))
     goto fail;
 
