@@ -5,9 +5,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # Until the desktop station exists this is a scripted election night through
-# catdctl on the demo catalog (data/demo/catalog.json): acopio, digitization,
-# double-blind capture with a mismatch and an arbitration, sin acta, fuera
-# de catálogo, status, and the prep-csv export it prints at the end.
+# catdctl on the demo catalog (data/demo/catalog.json): acopio, synthetic
+# acta pages digitized by import, double-blind capture from what the pages
+# show with a mismatch and an arbitration, sin acta, fuera de catálogo,
+# status, and the prep-csv export it prints at the end.
 #
 # Usage: build-aux/demo.sh [DATA_DIR]   (default: a fresh temporary directory)
 set -euo pipefail
@@ -61,37 +62,22 @@ as acopio1 1111 register "14-SIN-ETIQUETA-01" --fuera-de-catalogo --election GUB
 echo "a second registration of ${actas[0]} is refused:"
 as acopio1 1111 register "${actas[0]}" || true
 
-step "Digitalización: one TIFF per acta (imported; scanning comes with SANE support)"
-i=0
+step "Digitalización: a synthetic page per acta (imported; scanning comes with SANE support)"
+catdctl synth "${actas[@]}" --format tiff --dpi 200 --skew 1.5 --noise --seed 2024 \
+  --out "$work/pages"
 for clave in "${actas[@]}"; do
-  i=$((i + 1))
-  /usr/bin/python3 - "$work/page-$i.pgm" "$i" <<'PY'
-import sys
-path, seed = sys.argv[1], int(sys.argv[2])
-w, h = 850, 1100   # a Letter page at 100 dpi
-with open(path, "wb") as f:
-    f.write(b"P5\n%d %d\n255\n" % (w, h))
-    # A page of ruled boxes, different for every acta.
-    f.write(bytes(40 if (x % (40 + seed) < 2 or y % (30 + seed) < 2) else 250
-                  for y in range(h) for x in range(w)))
-PY
-  ppm2tiff -c zip -R 100 "$work/page-$i.pgm" "$work/page-$i.tif"
-  as digital1 2222 import-image "$work/page-$i.tif" --acta "$clave"
+  as digital1 2222 import-image "$work/pages/$clave.tif" --acta "$clave"
 done
 
 values_for () {
-  # Every field of the acta from what catdctl shows, with numbers that vary
-  # by acta; the second argument changes one field (a tired capturista).
-  as coordinadora 2024 --json show "$1" | /usr/bin/python3 -c '
-import json, sys, zlib
-acta = json.load(sys.stdin)
-seed = zlib.crc32(acta["clave_acta"].encode())
-values = {}
-for i, f in enumerate(acta["fields"]):
-    values[f["code"]] = (seed >> (i % 24)) % 40 + (60 if f["kind"] == "info" else 0)
-if sys.argv[1] != "-":
-    values[sys.argv[1]] = 3
-print(json.dumps(values))' "${2:--}"
+  # What the page shows (the synth answer key); the second argument
+  # changes one field, as a tired capturista would.
+  /usr/bin/python3 -c '
+import json, sys
+values = json.load(open(sys.argv[1]))[sys.argv[2]]
+if sys.argv[3] != "-":
+    values[sys.argv[3]] = 3
+print(json.dumps(values))' "$work/pages/answers.json" "$1" "${2:--}"
 }
 
 step "Captura: two capturistas key every acta blind"

@@ -14,6 +14,8 @@ CATD_PACKAGES=(
   gcc meson ninja-build pkg-config python3
   # libcatd
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libtiff-dev libcrypt-dev tzdata
+  # synthetic actas (cairo, QR labels and a font to write them with); zbar reads QR back
+  libcairo2-dev libqrencode-dev fonts-dejavu-core libzbar-dev
   # tests and tools used by them
   libtiff-tools sqlite3 time
 )

@@ -182,6 +182,17 @@ def main():
         check("export to stdout", p, 0)
         if "|140004B01001|" not in p.stdout:
             results.append(("export row", ["the verified acta is not in the export"]))
+        pages = os.path.join(tmp, "pages")
+        p = check("synth", run(data, "--json", "synth", "140007C01011", "140007C01021", "--out",
+                               pages, "--dpi", "100", "--format", "tiff"), 0, stdout_json=True)
+        if p.returncode == 0:
+            answers = json.load(open(os.path.join(pages, "answers.json")))
+            if sorted(answers) != ["140007C01011", "140007C01021"] or not all(
+                    os.path.exists(os.path.join(pages, k + ".tif")) for k in answers):
+                results.append(("synth files", ["unexpected: %r" % sorted(answers)]))
+        check("synth unknown acta", run(data, "synth", "149999B01001", "--out", pages), 2)
+        check("synth bad format", run(data, "synth", "140007C01011", "--out", pages, "--format",
+                                      "jpeg"), 2)
         check("audit verify", run(data, "audit", "verify"), 0)
         check("audit export needs coordinador", run(data, "audit", "export", user="aco",
                                                     pin="1111"), 3)

@@ -19,6 +19,7 @@
 #include "catd-catalog.h"
 #include "catd-errors.h"
 #include "catd-station.h"
+#include "catd-synth.h"
 
 /* catdctl is deliberately thin: it parses arguments, authenticates the
  * acting user, calls one libcatd function and prints the answer. Exit codes
@@ -992,6 +993,98 @@ cmd_check (Args *args)
   return 0;
 }
 
+static int
+cmd_synth (Args *args)
+{
+  static const OptSpec specs[] = {
+    { "out", TRUE }, { "format", TRUE }, { "dpi", TRUE }, { "skew", TRUE }, { "noise", FALSE },
+    { "seed", TRUE }, { NULL }
+  };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(JsonBuilder) answers = json_builder_new ();
+  g_autoptr(JsonBuilder) pages = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *answers_path = NULL;
+  g_autofree char *answers_text = NULL;
+  CatdSynthOptions options = { .dpi = 300, .format = CATD_SYNTH_PNM };
+  GError *error = NULL;
+  const char *out;
+  int code;
+
+  if ((code = parse_command (args, specs, 1, G_MAXUINT)))
+    return code;
+  if (!(out = opt (args, "out")))
+    return usage_error ("synth needs --out DIR");
+  if (opt (args, "format") && g_str_equal (opt (args, "format"), "tiff"))
+    options.format = CATD_SYNTH_TIFF;
+  else if (opt (args, "format") && !g_str_equal (opt (args, "format"), "pnm"))
+    return usage_error ("--format must be pnm or tiff");
+  if (opt (args, "dpi"))
+    options.dpi = (guint)g_ascii_strtoull (opt (args, "dpi"), NULL, 10);
+  if (opt (args, "skew"))
+    options.skew_degrees = g_ascii_strtod (opt (args, "skew"), NULL);
+  if (opt (args, "seed"))
+    options.seed = (guint32)g_ascii_strtoull (opt (args, "seed"), NULL, 10);
+  options.noise = has_opt (args, "noise");
+  if (g_mkdir_with_parents (out, 0755) != 0)
+    return usage_error ("cannot create the directory %s: %s", out, g_strerror (errno));
+  if (!(station = open_station (args, &code)))
+    return code;
+
+  json_builder_begin_object (answers);
+  json_builder_begin_array (pages);
+  for (guint i = 0; i < args->positional->len; i++)
+    {
+      g_autofree char *clave = catd_normalize_clave (positional (args, i));
+      g_autofree char *name = NULL;
+      g_autofree char *path = NULL;
+      JsonNode *values = NULL;
+
+      if (clave == NULL)
+        return usage_error ("'%s' is not an acta key", positional (args, i));
+      name = g_strconcat (clave, options.format == CATD_SYNTH_TIFF ? ".tif" : ".pnm", NULL);
+      path = g_build_filename (out, name, NULL);
+      if (!catd_synth_render (station, clave, &options, path, &values, &error))
+        return fail_with (error);
+      json_builder_set_member_name (answers, clave);
+      json_builder_add_value (answers, values);
+      json_builder_begin_object (pages);
+      json_builder_set_member_name (pages, "clave_acta");
+      json_builder_add_string_value (pages, clave);
+      json_builder_set_member_name (pages, "path");
+      json_builder_add_string_value (pages, path);
+      json_builder_end_object (pages);
+    }
+  json_builder_end_object (answers);
+  json_builder_end_array (pages);
+
+  /* The answer key: acta -> the values file `capture` takes for it. */
+  root = json_builder_get_root (answers);
+  answers_text = json_to_string (root, TRUE);
+  answers_path = g_build_filename (out, "answers.json", NULL);
+  if (!g_file_set_contents (answers_path, answers_text, -1, &error))
+    return fail_with (error);
+
+  if (args->json)
+    {
+      g_autoptr(JsonNode) list = json_builder_get_root (pages);
+      g_autoptr(JsonBuilder) result = json_builder_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      json_builder_begin_object (result);
+      json_builder_set_member_name (result, "pages");
+      json_builder_add_value (result, g_steal_pointer (&list));
+      json_builder_set_member_name (result, "answers");
+      json_builder_add_string_value (result, answers_path);
+      json_builder_end_object (result);
+      node = json_builder_get_root (result);
+      print_json (node);
+    }
+  else
+    g_print ("%u page(s) in %s; answer key %s\n", args->positional->len, out, answers_path);
+  return 0;
+}
+
 static void
 print_help (void)
 {
@@ -1016,6 +1109,8 @@ print_help (void)
     "  export --format prep-csv [--election ID] [--out FILE|DIR] [--delimiter ,]\n"
     "  audit verify | audit export\n"
     "  check\n"
+    "  synth CLAVE_ACTA... --out DIR [--format pnm|tiff] [--dpi N] [--skew DEG] [--noise]\n"
+    "        [--seed N]                             (synthetic acta pages and their answer key)\n"
     "\n"
     "Exit codes: 0 ok, 2 invalid input, 3 refused by state or rule,\n"
     "4 device, I/O or network failure, 5 integrity failure.\n");
@@ -1070,6 +1165,8 @@ main (int    argc,
     return cmd_audit_export (&args);
   if (g_str_equal (args.command, "check"))
     return cmd_check (&args);
+  if (g_str_equal (args.command, "synth"))
+    return cmd_synth (&args);
 
   return usage_error ("unknown command '%s' (see 'catdctl --help')", args.command);
 }

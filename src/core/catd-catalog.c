@@ -51,6 +51,15 @@ const char * const catd_info_field_codes[5] = {
   "TOTAL_VOTOS_ASENTADO",
 };
 
+/* As the acta words them. */
+const char * const catd_info_field_labels[5] = {
+  "Boletas sobrantes",
+  "Personas que votaron",
+  "Representantes de partidos y candidaturas independientes que votaron",
+  "Votos sacados de la urna",
+  "Total de votos asentado en el acta",
+};
+
 static const char *field_kind_names[] = {
   "party", "coalition", "independent", "no_registradas", "nulos", "info",
 };

@@ -88,6 +88,7 @@ typedef struct
 
 /* The five informative fields of every acta, in acta order. */
 extern const char * const catd_info_field_codes[5];
+extern const char * const catd_info_field_labels[5];
 
 #define CATD_TYPE_CATALOG (catd_catalog_get_type ())
 G_DECLARE_FINAL_TYPE (CatdCatalog, catd_catalog, CATD, CATALOG, GObject)

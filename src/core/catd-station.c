@@ -1177,7 +1177,7 @@ _catd_station_contest_fields (CatdStation  *self,
     {
       field = g_new0 (CatdField, 1);
       field->code = g_strdup (catd_info_field_codes[i]);
-      field->label = g_strdup (catd_info_field_codes[i]);
+      field->label = g_strdup (catd_info_field_labels[i]);
       field->kind = CATD_FIELD_INFO;
       g_ptr_array_add (fields, field);
     }
@@ -1198,7 +1198,7 @@ _catd_station_contest_fields (CatdStation  *self,
     }
   field = g_new0 (CatdField, 1);
   field->code = g_strdup (catd_info_field_codes[4]);
-  field->label = g_strdup (catd_info_field_codes[4]);
+  field->label = g_strdup (catd_info_field_labels[4]);
   field->kind = CATD_FIELD_INFO;
   g_ptr_array_add (fields, field);
 
