@@ -9,37 +9,11 @@
 #include "config.h"
 
 #include <stdio.h>
-#include <zbar.h>
 
 #include "catd-errors.h"
+#include "catd-page.h"
 #include "catd-synth.h"
 #include "catd-test-util.h"
-
-/* Reads the first QR code on a grey page, as the digitization checks will. */
-static char *
-decode_qr (const guint8 *gray,
-           guint         width,
-           guint         height)
-{
-  zbar_image_scanner_t *scanner = zbar_image_scanner_create ();
-  zbar_image_t *image = zbar_image_create ();
-  const zbar_symbol_t *symbol;
-  char *text = NULL;
-
-  zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
-  zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
-  zbar_image_set_format (image, zbar_fourcc ('Y', '8', '0', '0'));
-  zbar_image_set_size (image, width, height);
-  zbar_image_set_data (image, gray, (unsigned long)width * height, NULL);
-  if (zbar_scan_image (scanner, image) > 0)
-    {
-      symbol = zbar_image_first_symbol (image);
-      text = g_strdup (zbar_symbol_get_data (symbol));
-    }
-  zbar_image_destroy (image);
-  zbar_image_scanner_destroy (scanner);
-  return text;
-}
 
 static guint8 *
 read_pnm (const char *path,
@@ -98,7 +72,7 @@ test_pages (void)
       gray = read_pnm (pnm, &width, &height);
       g_assert_cmpuint (width, ==, 1275);   /* Letter at 150 dpi */
       g_assert_cmpuint (height, ==, 1650);
-      decoded = decode_qr (gray, width, height);
+      decoded = catd_page_read_qr (gray, width, height, width);
       g_assert_cmpstr (decoded, ==, clave);
 
       /* The same seed draws the same page. */
@@ -144,11 +118,130 @@ test_pages (void)
   catd_test_remove_dir (dir);
 }
 
+static CatdPageVerdict
+verdict_of (CatdStation *station,
+            const char  *pnm)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdPageCheck) check = NULL;
+  g_autofree guint8 *gray = NULL;
+  guint width, height;
+
+  gray = read_pnm (pnm, &width, &height);
+  check = catd_station_check_page (station, gray, width, height, width, &error);
+  g_assert_no_error (error);
+  return check->verdict;
+}
+
+/* Every check a page passes before it is accepted, on synthetic pages. */
+static void
+test_page_checks (void)
+{
+  g_autofree char *dir = catd_test_make_dir ();
+  g_autofree char *other_dir = g_build_filename (dir, "other", NULL);
+  g_autofree char *station_dir = g_build_filename (dir, "station", NULL);
+  g_autoptr(CatdStation) station = catd_test_station_new (station_dir, "data/demo/catalog.json",
+                                                          NULL);
+  g_autoptr(CatdStation) other = catd_test_station_new (other_dir,
+                                                        "tests/catalogs/valid-small.json", NULL);
+  g_autoptr(CatdUser) coord = catd_test_add_user (station, NULL, "coord", CATD_ROLE_COORDINADOR);
+  g_autoptr(CatdUser) aco = catd_test_add_user (station, coord, "aco", CATD_ROLE_ACOPIADOR);
+  g_autoptr(CatdUser) dig = catd_test_add_user (station, coord, "dig", CATD_ROLE_DIGITALIZADOR);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *clave = catd_test_catalog_acta (station, "ca.election = 'GUB'");
+  g_autofree char *sin = catd_test_catalog_acta (station, "ca.election = 'DIP'");
+  g_autofree char *foreign = catd_test_catalog_acta (other, "c.seccion = 1502");
+  g_autofree char *page = g_build_filename (dir, "page.pnm", NULL);
+  g_autofree char *sin_page = g_build_filename (dir, "sin.pnm", NULL);
+  g_autofree char *foreign_page = g_build_filename (dir, "foreign.pnm", NULL);
+  g_autofree char *blank = g_build_filename (dir, "blank.pnm", NULL);
+  g_autofree char *tiff = g_build_filename (dir, "page.tif", NULL);
+  g_autofree guint8 *white = g_malloc (1275 * 1650);
+  g_autofree char *header = g_strdup ("P5\n1275 1650\n255\n");
+  g_autoptr(GByteArray) blank_bytes = g_byte_array_new ();
+  g_autoptr(CatdRegistration) reg = NULL;
+  g_autoptr(CatdRegistration) sin_reg = NULL;
+  CatdSynthOptions options = { .dpi = 150, .seed = 3, .noise = TRUE, .skew_degrees = -1.5 };
+  guint64 t0;
+
+  g_assert_true (catd_synth_render (station, clave, &options, page, NULL, &error));
+  g_assert_true (catd_synth_render (station, sin, &options, sin_page, NULL, &error));
+  g_assert_true (catd_synth_render (other, foreign, &options, foreign_page, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (catd_test_query_int (station, "SELECT count(*) FROM catalog_acta WHERE "
+                                        "clave_acta = ?1", foreign), ==, 0);
+
+  /* A blank sheet: only the grey of the glass and some dust. */
+  memset (white, 245, 1275 * 1650);
+  for (guint i = 0; i < 400; i++)
+    white[g_random_int_range (0, 1275 * 1650)] = 30;
+  g_byte_array_append (blank_bytes, (const guint8 *)header, strlen (header));
+  g_byte_array_append (blank_bytes, white, 1275 * 1650);
+  g_assert_true (g_file_set_contents (blank, (const char *)blank_bytes->data, blank_bytes->len,
+                                      NULL));
+
+  g_assert_cmpint (verdict_of (station, blank), ==, CATD_PAGE_BLANK);
+  g_assert_cmpint (verdict_of (station, foreign_page), ==, CATD_PAGE_NOT_IN_CATALOG);
+  g_assert_cmpint (verdict_of (station, page), ==, CATD_PAGE_NOT_REGISTERED);
+
+  reg = catd_station_register (station, aco, clave, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (verdict_of (station, page), ==, CATD_PAGE_OK);
+
+  sin_reg = catd_station_sin_acta (station, aco, sin, CATD_SIN_ACTA_SIN_SOBRE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (verdict_of (station, sin_page), ==, CATD_PAGE_NOT_DIGITIZABLE);
+
+  options.format = CATD_SYNTH_TIFF;
+  g_assert_true (catd_synth_render (station, clave, &options, tiff, NULL, &error));
+  g_assert_true (catd_station_import_image (station, dig, clave, tiff, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (verdict_of (station, page), ==, CATD_PAGE_ALREADY_DIGITIZED);
+
+  /* A page without a label: the QR corner cut away. */
+  {
+    g_autofree guint8 *gray = NULL;
+    g_autoptr(CatdPageCheck) check = NULL;
+    guint width, height;
+
+    gray = read_pnm (page, &width, &height);
+    for (guint y = 0; y < height / 4; y++)
+      memset (gray + (gsize)y * width + width / 2, 245, width / 2);
+    check = catd_station_check_page (station, gray, width, height, width, &error);
+    g_assert_no_error (error);
+    g_assert_cmpint (check->verdict, ==, CATD_PAGE_NO_QR);
+  }
+
+  /* At 300 dpi, the speed of the checks (reported; bench.sh judges speed). */
+  {
+    g_autofree char *big = g_build_filename (dir, "big.pnm", NULL);
+    g_autofree guint8 *gray = NULL;
+    g_autoptr(CatdPageCheck) check = NULL;
+    guint width, height;
+
+    options.format = CATD_SYNTH_PNM;
+    options.dpi = 300;
+    g_assert_true (catd_synth_render (station, clave, &options, big, NULL, &error));
+    gray = read_pnm (big, &width, &height);
+    t0 = g_get_monotonic_time ();
+    check = catd_station_check_page (station, gray, width, height, width, &error);
+    g_test_message ("checks of a 300 dpi Letter page: %.1f ms",
+                    (g_get_monotonic_time () - t0) / 1000.0);
+    g_assert_no_error (error);
+    g_assert_cmpstr (check->clave_acta, ==, clave);
+  }
+
+  g_clear_object (&station);
+  g_clear_object (&other);
+  catd_test_remove_dir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/synth/pages", test_pages);
+  g_test_add_func ("/synth/page-checks", test_page_checks);
   return g_test_run ();
 }

@@ -477,7 +477,9 @@ catd_synth_render (CatdStation             *station,
       json_builder_begin_object (builder);
       for (guint i = 0; i < fields->len; i++)
         {
-          json_builder_set_member_name (builder, ((CatdField *)g_ptr_array_index (fields, i))->code);
+          const CatdField *field = g_ptr_array_index (fields, i);
+
+          json_builder_set_member_name (builder, field->code);
           json_builder_add_int_value (builder, g_array_index (values, gint64, i));
         }
       json_builder_end_object (builder);
