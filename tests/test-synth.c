@@ -13,6 +13,8 @@
 #include "catd-errors.h"
 #include "catd-page.h"
 #include "catd-synth.h"
+#include "catd-tiff.h"
+#include <tiffio.h>
 #include "catd-test-util.h"
 
 static guint8 *
@@ -236,6 +238,83 @@ test_page_checks (void)
   catd_test_remove_dir (dir);
 }
 
+/* The TIFF the station stores: lossless grey round trip with its tags,
+ * JPEG for colour, refused for grey. */
+static void
+test_tiff_encode (void)
+{
+  g_autofree char *dir = catd_test_make_dir ();
+  g_autofree char *path = g_build_filename (dir, "page.tif", NULL);
+  g_autofree guint8 *gray = g_malloc (300 * 200);
+  g_autofree guint8 *rgb = g_malloc (300 * 200 * 3);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  CatdTiffParams params = {
+    .width = 300, .height = 200, .channels = 1, .dpi = 300, .make = "Fujitsu",
+    .model = "fi-7160", .description = "140004B01001",
+    .time_usec = G_GINT64_CONSTANT (1717372800) * G_USEC_PER_SEC,
+  };
+  CatdImageInfo info;
+  char *make = NULL, *model = NULL, *software = NULL, *datetime = NULL;
+  guint16 compression = 0, predictor = 0;
+  TIFF *tif;
+
+  for (guint i = 0; i < 300 * 200; i++)
+    gray[i] = (guint8)(i * 7 + i / 300);
+  for (guint i = 0; i < 300 * 200 * 3; i++)
+    rgb[i] = (guint8)(i * 13);
+
+  bytes = catd_tiff_encode (gray, 300, &params, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), NULL));
+  g_assert_true (catd_image_check_tiff (path, &info, &error));
+  g_assert_cmpuint (info.width, ==, 300);
+  g_assert_cmpfloat_with_epsilon (info.dpi, 300.0, 0.01);
+
+  tif = TIFFOpen (path, "r");
+  g_assert_nonnull (tif);
+  g_assert_true (TIFFGetField (tif, TIFFTAG_MAKE, &make));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_MODEL, &model));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_SOFTWARE, &software));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_DATETIME, &datetime));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_COMPRESSION, &compression));
+  g_assert_true (TIFFGetField (tif, TIFFTAG_PREDICTOR, &predictor));
+  g_assert_cmpstr (make, ==, "Fujitsu");
+  g_assert_cmpstr (model, ==, "fi-7160");
+  g_assert_true (g_str_has_prefix (software, "CATD Station"));
+  g_assert_cmpuint (strlen (datetime), ==, 19);
+  g_assert_cmpuint (compression, ==, COMPRESSION_ADOBE_DEFLATE);
+  g_assert_cmpuint (predictor, ==, PREDICTOR_HORIZONTAL);
+  for (guint y = 0; y < 200; y++)
+    {
+      guint8 row[300];
+
+      g_assert_cmpint (TIFFReadScanline (tif, row, y, 0), ==, 1);
+      g_assert_cmpmem (row, 300, gray + y * 300, 300);   /* lossless */
+    }
+  TIFFClose (tif);
+  g_clear_pointer (&bytes, g_bytes_unref);
+
+  params.channels = 3;
+  params.compression = CATD_TIFF_JPEG;
+  bytes = catd_tiff_encode (rgb, 900, &params, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                      g_bytes_get_size (bytes), NULL));
+  g_assert_true (catd_image_check_tiff (path, &info, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (info.height, ==, 200);
+  g_clear_pointer (&bytes, g_bytes_unref);
+
+  params.channels = 1;
+  bytes = catd_tiff_encode (gray, 300, &params, &error);
+  g_assert_null (bytes);
+  g_assert_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INVALID);
+
+  catd_test_remove_dir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -243,5 +322,6 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/synth/pages", test_pages);
   g_test_add_func ("/synth/page-checks", test_page_checks);
+  g_test_add_func ("/synth/tiff-encode", test_tiff_encode);
   return g_test_run ();
 }

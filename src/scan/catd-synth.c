@@ -11,11 +11,11 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <qrencode.h>
-#include <tiffio.h>
 
 #include "catd-errors.h"
 #include "catd-station-private.h"
 #include "catd-synth.h"
+#include "catd-tiff.h"
 
 /* A synthetic acta is a Letter page drawn with cairo the way an Acta PREP
  * looks: the process and election, the casilla's identification in boxes,
@@ -326,37 +326,19 @@ write_tiff (const char   *path,
             guint         dpi,
             GError      **error)
 {
-  g_autofree char *tmp = g_strconcat (path, ".part", NULL);
-  TIFF *tif = TIFFOpen (tmp, "w");
-  gboolean ok = tif != NULL;
+  CatdTiffParams params = {
+    .width = width, .height = height, .channels = 1, .dpi = dpi,
+    .compression = CATD_TIFF_DEFLATE, .make = "CATD Station", .model = "synthetic acta",
+    .description = clave, .time_usec = g_get_real_time (),
+  };
+  g_autoptr(GBytes) bytes = catd_tiff_encode (gray, width, &params, error);
+  gsize len;
+  const char *data;
 
-  if (ok)
-    {
-      TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, width);
-      TIFFSetField (tif, TIFFTAG_IMAGELENGTH, height);
-      TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
-      TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, 1);
-      TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_MINISBLACK);
-      TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-      TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-      TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
-      TIFFSetField (tif, TIFFTAG_XRESOLUTION, (float)dpi);
-      TIFFSetField (tif, TIFFTAG_YRESOLUTION, (float)dpi);
-      TIFFSetField (tif, TIFFTAG_RESOLUTIONUNIT, RESUNIT_INCH);
-      TIFFSetField (tif, TIFFTAG_SOFTWARE, "CATD Station (synthetic acta)");
-      TIFFSetField (tif, TIFFTAG_IMAGEDESCRIPTION, clave);
-      TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, TIFFDefaultStripSize (tif, 0));
-      for (guint y = 0; ok && y < height; y++)
-        ok = TIFFWriteScanline (tif, (void *)(gray + (gsize)y * width), y, 0) == 1;
-      TIFFClose (tif);
-    }
-  if (!ok || g_rename (tmp, path) != 0)
-    {
-      g_unlink (tmp);
-      g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_IO, "cannot write %s", path);
-      return FALSE;
-    }
-  return TRUE;
+  if (bytes == NULL)
+    return FALSE;
+  data = g_bytes_get_data (bytes, &len);
+  return g_file_set_contents_full (path, data, len, G_FILE_SET_CONTENTS_CONSISTENT, 0644, error);
 }
 
 /**
