@@ -130,6 +130,9 @@ say "catdctl init"
 "$bench" run --key init -- "$catdctl" --data-dir "$station" init --station-id BENCH-01 \
   --catalog "$work/state.json" >> "$results" || fail "catdctl init failed"
 "$bench" users --dir "$station" >> "$results" || fail "adding the bench users failed"
+say "page checks on synthetic 300 dpi pages"
+"$bench" pages --dir "$station" --scratch "$scratch" >> "$results" ||
+  fail "the page checks failed"
 record meta.actas "$("$catdctl" --data-dir "$station" --json status |
   "$python" -c 'import json, sys; print(json.load(sys.stdin)["actas_esperadas"])')"
 
@@ -305,6 +308,12 @@ row("catdctl register p50 less the yescrypt p50",
     pct("cli_baseline.wall_ms", 50))
 row("catdctl register peak RSS", max(samples("cli_register.maxrss_kb")) / 1024, "MiB")
 row("yescrypt PIN hash (user add) p50", one("pin.add_user_ms.p50"), "ms")
+
+section("Digitization (issue 3): synthetic Letter pages at 300 dpi, 10 pages")
+row("blank check + QR read + acta lookup p50", pct("pages.check_ms", 50), "ms",
+    target="< 60 ms", check=("lt", 60.0))
+row("blank check + QR read + acta lookup max", max(samples("pages.check_ms")), "ms")
+row("drawing a synthetic page p50 (catdctl synth)", pct("pages.synth_ms", 50), "ms")
 
 section(f"Catalog import: {values['meta.casillas'][0]} casillas, "
         f"{int(one('meta.actas'))} actas, {one('meta.catalog_bytes') / 2**20:.1f} MiB of JSON")

@@ -81,6 +81,10 @@ scan_qr (const guint8 *gray,
 
   zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_ENABLE, 0);
   zbar_image_scanner_set_config (scanner, ZBAR_QRCODE, ZBAR_CFG_ENABLE, 1);
+  /* Every other row and column: a QR finder pattern is seven modules of
+   * several pixels each, and half the lines is half the time. */
+  zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_X_DENSITY, 2);
+  zbar_image_scanner_set_config (scanner, ZBAR_NONE, ZBAR_CFG_Y_DENSITY, 2);
   zbar_image_set_format (image, zbar_fourcc ('Y', '8', '0', '0'));
   zbar_image_set_size (image, width, height);
   zbar_image_set_data (image, gray, (unsigned long)width * height, NULL);

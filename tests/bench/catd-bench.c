@@ -14,6 +14,7 @@
  *   catd-bench populate --dir D [--leave K] [--seed S] [--durable] --scratch DIR
  *   catd-bench pick     --dir D --n N [--seed S]
  *   catd-bench query    --dir D --out DIR [--sql-profile]
+ *   catd-bench pages    --dir D --scratch DIR
  *   catd-bench sqlite-once --db F
  *   catd-bench run      --key K [--stdout] -- COMMAND ARGS...
  *
@@ -46,7 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "catd-page.h"
 #include "catd-station.h"
+#include "catd-synth.h"
 #include "catd-test-util.h"
 
 #define PIN "1234"
@@ -990,6 +993,58 @@ cmd_query (const char *dir,
 
 /* One bare insert+commit in a fresh process: the baseline of a whole
  * "catdctl register" process. */
+/* Issue 3's page checks on synthetic Letter pages at 300 dpi: the time of
+ * the blank check, the QR read and the acta lookup, per page. */
+static int
+cmd_pages (const char *dir,
+           const char *scratch)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  CatdStore *store = catd_station_get_store (station);
+  sqlite3_stmt *stmt = catd_store_prepare (store, "SELECT clave_acta FROM catalog_acta "
+                                           "ORDER BY clave_acta LIMIT 10", NULL);
+  g_autoptr(GPtrArray) claves = g_ptr_array_new_with_free_func (g_free);
+
+  while (stmt && sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (claves, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  if (stmt)
+    sqlite3_reset (stmt);
+
+  for (guint i = 0; i < claves->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *path = g_build_filename (scratch, "page.pnm", NULL);
+      g_autofree char *data = NULL;
+      g_autoptr(CatdPageCheck) check = NULL;
+      CatdSynthOptions options = { .dpi = 300, .seed = i, .noise = TRUE, .skew_degrees = 1.0 };
+      unsigned width, height;
+      int consumed = 0;
+      gsize len;
+      gint64 t0;
+
+      t0 = g_get_monotonic_time ();
+      if (!catd_synth_render (station, g_ptr_array_index (claves, i), &options, path, NULL,
+                              &error))
+        die_error ("drawing a page", error);
+      g_print ("pages.synth_ms %.3f\n", (g_get_monotonic_time () - t0) / 1000.0);
+      if (!g_file_get_contents (path, &data, &len, &error))
+        die_error ("reading a page", error);
+      if (sscanf (data, "P5\n%u %u\n255\n%n", &width, &height, &consumed) != 2)
+        die ("a page is not a PGM");
+
+      t0 = g_get_monotonic_time ();
+      check = catd_station_check_page (station, (const guint8 *)data + consumed, width, height,
+                                       width, &error);
+      if (check == NULL)
+        die_error ("checking a page", error);
+      g_print ("pages.check_ms %.3f\n", (g_get_monotonic_time () - t0) / 1000.0);
+      if (g_strcmp0 (check->clave_acta, g_ptr_array_index (claves, i)) != 0)
+        die ("page %s: its QR read back as %s", (char *)g_ptr_array_index (claves, i),
+             check->clave_acta ? check->clave_acta : "nothing");
+    }
+  return 0;
+}
+
 static int
 cmd_sqlite_once (const char *db)
 {
@@ -1157,5 +1212,7 @@ main (int    argc,
     return cmd_pick (dir, n, seed);
   if (g_str_equal (command, "query") && out)
     return cmd_query (dir, out, profile);
+  if (g_str_equal (command, "pages") && scratch)
+    return cmd_pages (dir, scratch);
   usage ();
 }
