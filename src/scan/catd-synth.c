@@ -380,17 +380,18 @@ catd_synth_render (CatdStation             *station,
                    "a synthetic page takes 100 to 600 dpi and at most 5 degrees of skew");
       return FALSE;
     }
-  if (clave == NULL || !load_info (station, clave, &info, error))
+  if (clave == NULL)
     {
-      if (error && *error == NULL)
-        g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
-                     "the acta key (CLAVE_ACTA) is empty or malformed");
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                   "the acta key (CLAVE_ACTA) is empty or malformed");
       return FALSE;
     }
   {
+    /* The station's connection is shared with its other threads. */
     g_autoptr(GRecMutexLocker) locker = g_rec_mutex_locker_new (&station->mutex);
 
-    if (!(fields = _catd_station_contest_fields (station, info.contest, error)))
+    if (!load_info (station, clave, &info, error) ||
+        !(fields = _catd_station_contest_fields (station, info.contest, error)))
       return FALSE;
   }
 
