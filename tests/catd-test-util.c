@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <tiffio.h>
 
 #include "catd-catalog.h"
@@ -347,4 +348,68 @@ catd_test_count_temp_files (const char *images_dir)
     if (g_str_has_prefix (name, ".tmp-"))
       n++;
   return n;
+}
+
+/* ---- catdctl as a process ------------------------------------------------ */
+
+void
+catd_test_run_clear (CatdTestRun *run)
+{
+  g_clear_pointer (&run->out, g_free);
+  g_clear_pointer (&run->err, g_free);
+}
+
+/* Runs the built catdctl on @data_dir as @login (NULL: no acting user, the
+ * PIN is CATD_TEST_PIN either way), with @stdin_text (or nothing) on its
+ * standard input and the words that follow, NULL-terminated. */
+void
+catd_test_run_catdctl (CatdTestRun *run,
+                       const char  *data_dir,
+                       const char  *login,
+                       const char  *stdin_text,
+                       const char  *first_word,
+                       ...)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
+    G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+    G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
+  g_auto(GStrv) argv = NULL;
+  va_list args;
+
+  g_strv_builder_add_many (builder, catdctl, "--data-dir", data_dir, NULL);
+  if (login != NULL)
+    g_strv_builder_add_many (builder, "--user", login, NULL);
+  g_strv_builder_add (builder, first_word);
+  va_start (args, first_word);
+  for (const char *w = va_arg (args, const char *); w; w = va_arg (args, const char *))
+    g_strv_builder_add (builder, w);
+  va_end (args);
+  argv = g_strv_builder_end (builder);
+
+  g_subprocess_launcher_setenv (launcher, "CATD_PIN", CATD_TEST_PIN, TRUE);
+  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &run->out, &run->err, &error);
+  g_assert_no_error (error);
+  run->status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
+}
+
+/* The grey pixels of a binary PGM (P5) page, with its size. */
+guint8 *
+catd_test_read_pnm (const char *path,
+                    guint      *width,
+                    guint      *height)
+{
+  g_autofree char *data = NULL;
+  gsize len;
+  int consumed = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
+  g_assert_cmpint (sscanf (data, "P5\n%u %u\n255\n%n", width, height, &consumed), ==, 2);
+  g_assert_cmpuint (len - consumed, ==, (gsize)*width * *height);
+  return g_memdup2 (data + consumed, (gsize)*width * *height);
 }

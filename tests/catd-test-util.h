@@ -63,4 +63,24 @@ void         catd_test_exec          (CatdStation   *station,
                                       const char    *sql);
 guint        catd_test_count_temp_files (const char *images_dir);
 
+guint8      *catd_test_read_pnm      (const char    *path,
+                                      guint         *width,
+                                      guint         *height);
+
+typedef struct
+{
+  int   status;   /* exit status, or -1 when killed by a signal */
+  char *out;
+  char *err;
+} CatdTestRun;
+
+void         catd_test_run_clear     (CatdTestRun   *run);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CatdTestRun, catd_test_run_clear)
+void         catd_test_run_catdctl   (CatdTestRun   *run,
+                                      const char    *data_dir,
+                                      const char    *login,
+                                      const char    *stdin_text,
+                                      const char    *first_word,
+                                      ...) G_GNUC_NULL_TERMINATED;
+
 G_END_DECLS

@@ -543,55 +543,22 @@ test_statistics (Fixture       *f,
 
 typedef struct
 {
-  char *out;
+  char *out;      /* standard output and error: all the user was shown */
   int   status;
 } Run;
 
 static Run
-run_catdctl (const char  *dir,
-             const char  *login,
-             const char  *stdin_text,
-             const char  *first,
-             ...)
+collect (CatdTestRun *cli)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
-  char *out = NULL, *err = NULL;
-  Run run;
-  va_list args;
+  Run run = { g_strconcat (cli->out, cli->err, NULL), cli->status };
 
-  g_ptr_array_add (argv, catdctl);
-  g_ptr_array_add (argv, (gpointer)"--data-dir");
-  g_ptr_array_add (argv, (gpointer)dir);
-  g_ptr_array_add (argv, (gpointer)"--json");
-  if (login)
-    {
-      g_ptr_array_add (argv, (gpointer)"--user");
-      g_ptr_array_add (argv, (gpointer)login);
-    }
-  va_start (args, first);
-  for (const char *a = first; a; a = va_arg (args, const char *))
-    g_ptr_array_add (argv, (gpointer)a);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_subprocess_launcher_setenv (launcher, "CATD_PIN", CATD_TEST_PIN, TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *)argv->pdata, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, stdin_text, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  run.status = g_subprocess_get_exit_status (proc);
-  run.out = g_strconcat (out, err, NULL);
-  g_free (out);
-  g_free (err);
+  catd_test_run_clear (cli);
   return run;
 }
+
+/* catdctl --json as @login, in test_blind_session (needs dir and cli). */
+#define RUN_CATDCTL(login, stdin_text, ...) \
+  (catd_test_run_catdctl (&cli, dir, login, stdin_text, "--json", __VA_ARGS__), collect (&cli))
 
 /* A number standing alone (not inside a hash or a longer number). */
 static gboolean
@@ -619,6 +586,7 @@ test_blind_session (Fixture       *f,
   g_autofree char *b_json = NULL;
   g_autofree char *b_file = g_build_filename (f->dir, "b.json", NULL);
   const char *dir = catd_store_get_data_dir (catd_station_get_store (f->station));
+  CatdTestRun cli = { 0 };
   Run run;
 
   catd_test_values_set (f->values_a, "PAN", secrets[0]);
@@ -632,38 +600,38 @@ test_blind_session (Fixture       *f,
 
   /* B's whole session. The fixture station holds no lock between calls, so
    * the processes share the database like two workstations' tools. */
-  run = run_catdctl (dir, "capB", NULL, "capture", f->clave, "--values", b_file, NULL);
+  run = RUN_CATDCTL ("capB", NULL, "capture", f->clave, "--values", b_file, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "rekey_required"));
   g_assert_nonnull (strstr (run.out, "\"PAN\""));
   g_assert_nonnull (strstr (run.out, "\"MORENA\""));
   g_ptr_array_add (outputs, run.out);
 
-  run = run_catdctl (dir, "capB", NULL, "show", f->clave, NULL);
+  run = RUN_CATDCTL ("capB", NULL, "show", f->clave, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_ptr_array_add (outputs, run.out);
 
   /* A mistaken second capture, a wrong re-key field, then the re-key. */
-  run = run_catdctl (dir, "capB", NULL, "capture", f->clave, "--values", b_file, NULL);
+  run = RUN_CATDCTL ("capB", NULL, "capture", f->clave, "--values", b_file, NULL);
   g_assert_cmpint (run.status, ==, 3);
   g_ptr_array_add (outputs, run.out);
-  run = run_catdctl (dir, "capB", "{\"PRI\": 1}", "rekey", f->clave, "--values", "-", NULL);
+  run = RUN_CATDCTL ("capB", "{\"PRI\": 1}", "rekey", f->clave, "--values", "-", NULL);
   g_assert_cmpint (run.status, ==, 2);
   g_ptr_array_add (outputs, run.out);
-  run = run_catdctl (dir, "capB", "{\"PAN\": 731, \"MORENA\": 947}", "rekey", f->clave,
+  run = RUN_CATDCTL ("capB", "{\"PAN\": 731, \"MORENA\": 947}", "rekey", f->clave,
                      "--values", "-", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_nonnull (strstr (run.out, "arbitration"));
   g_ptr_array_add (outputs, run.out);
 
-  run = run_catdctl (dir, "capB", NULL, "status", NULL);
+  run = RUN_CATDCTL ("capB", NULL, "status", NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_ptr_array_add (outputs, run.out);
-  run = run_catdctl (dir, "capB", NULL, "export", "--format", "prep-csv", "--election", "GUB",
+  run = RUN_CATDCTL ("capB", NULL, "export", "--format", "prep-csv", "--election", "GUB",
                      NULL);
   g_assert_cmpint (run.status, ==, 3);
   g_ptr_array_add (outputs, run.out);
-  run = run_catdctl (dir, "capB", NULL, "audit", "export", NULL);
+  run = RUN_CATDCTL ("capB", NULL, "audit", "export", NULL);
   g_assert_cmpint (run.status, ==, 3);
   g_ptr_array_add (outputs, run.out);
 
@@ -672,7 +640,7 @@ test_blind_session (Fixture       *f,
   r4 = catd_station_arbitrate (f->station, f->ver, f->clave, arbitration, &error);
   g_assert_no_error (error);
   g_assert_cmpint (r4->status, ==, CATD_CAPTURE_VERIFIED);
-  run = run_catdctl (dir, "capB", NULL, "show", f->clave, NULL);
+  run = RUN_CATDCTL ("capB", NULL, "show", f->clave, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_ptr_array_add (outputs, run.out);
 
@@ -683,14 +651,14 @@ test_blind_session (Fixture       *f,
                  (char *)g_ptr_array_index (outputs, i));
 
   /* The detector works: the coordinador does see the values. */
-  run = run_catdctl (dir, "coord", NULL, "show", f->clave, NULL);
+  run = RUN_CATDCTL ("coord", NULL, "show", f->clave, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_true (contains_number (run.out, secrets[0]));
   g_assert_true (contains_number (run.out, secrets[1]));
   g_free (run.out);
 
   /* And A, in turn, never sees B's values. */
-  run = run_catdctl (dir, "capA", NULL, "show", f->clave, NULL);
+  run = RUN_CATDCTL ("capA", NULL, "show", f->clave, NULL);
   g_assert_cmpint (run.status, ==, 0);
   g_assert_false (contains_number (run.out, "731"));
   g_assert_false (contains_number (run.out, "947"));

@@ -8,7 +8,6 @@
 
 #include "config.h"
 
-#include <stdio.h>
 
 #include "catd-errors.h"
 #include "catd-page.h"
@@ -16,21 +15,6 @@
 #include "catd-tiff.h"
 #include <tiffio.h>
 #include "catd-test-util.h"
-
-static guint8 *
-read_pnm (const char *path,
-          guint      *width,
-          guint      *height)
-{
-  g_autofree char *data = NULL;
-  gsize len;
-  int consumed = 0;
-
-  g_assert_true (g_file_get_contents (path, &data, &len, NULL));
-  g_assert_cmpint (sscanf (data, "P5\n%u %u\n255\n%n", width, height, &consumed), ==, 2);
-  g_assert_cmpuint (len - consumed, ==, (gsize)*width * *height);
-  return g_memdup2 (data + consumed, (gsize)*width * *height);
-}
 
 static void
 test_pages (void)
@@ -71,7 +55,7 @@ test_pages (void)
       g_assert_no_error (error);
 
       /* The label reads back as the acta's key, skew and dust included. */
-      gray = read_pnm (pnm, &width, &height);
+      gray = catd_test_read_pnm (pnm, &width, &height);
       g_assert_cmpuint (width, ==, 1275);   /* Letter at 150 dpi */
       g_assert_cmpuint (height, ==, 1650);
       decoded = catd_page_read_qr (gray, width, height, width);
@@ -129,7 +113,7 @@ verdict_of (CatdStation *station,
   g_autofree guint8 *gray = NULL;
   guint width, height;
 
-  gray = read_pnm (pnm, &width, &height);
+  gray = catd_test_read_pnm (pnm, &width, &height);
   check = catd_station_check_page (station, gray, width, height, width, &error);
   g_assert_no_error (error);
   return check->verdict;
@@ -206,7 +190,7 @@ test_page_checks (void)
     g_autoptr(CatdPageCheck) check = NULL;
     guint width, height;
 
-    gray = read_pnm (page, &width, &height);
+    gray = catd_test_read_pnm (page, &width, &height);
     for (guint y = 0; y < height / 4; y++)
       memset (gray + (gsize)y * width + width / 2, 245, width / 2);
     check = catd_station_check_page (station, gray, width, height, width, &error);
@@ -224,7 +208,7 @@ test_page_checks (void)
     options.format = CATD_SYNTH_PNM;
     options.dpi = 300;
     g_assert_true (catd_synth_render (station, clave, &options, big, NULL, &error));
-    gray = read_pnm (big, &width, &height);
+    gray = catd_test_read_pnm (big, &width, &height);
     t0 = g_get_monotonic_time ();
     check = catd_station_check_page (station, gray, width, height, width, &error);
     g_test_message ("checks of a 300 dpi Letter page: %.1f ms",

@@ -195,57 +195,6 @@ digitize (Fixture    *f,
     memcpy (sha256, info.sha256, 65);
 }
 
-typedef struct
-{
-  int   status;      /* exit status, or -1 when killed by a signal */
-  char *out;
-  char *err;
-} CliResult;
-
-static void
-cli_result_clear (CliResult *r)
-{
-  g_clear_pointer (&r->out, g_free);
-  g_clear_pointer (&r->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (CliResult, cli_result_clear)
-
-/* Runs catdctl on @data_dir as @login (NULL: no acting user). */
-static void
-run_catdctl (CliResult  *result,
-             const char *data_dir,
-             const char *login,
-             const char *first_word,
-             ...)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (
-    G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autofree char *catdctl = catd_test_build_path ("src", "catdctl", NULL);
-  g_auto(GStrv) argv = NULL;
-  va_list args;
-
-  g_strv_builder_add_many (builder, catdctl, "--data-dir", data_dir, NULL);
-  if (login != NULL)
-    g_strv_builder_add_many (builder, "--user", login, NULL);
-  g_strv_builder_add (builder, first_word);
-  va_start (args, first_word);
-  for (const char *w = va_arg (args, const char *); w; w = va_arg (args, const char *))
-    g_strv_builder_add (builder, w);
-  va_end (args);
-  argv = g_strv_builder_end (builder);
-
-  g_subprocess_launcher_setenv (launcher, "CATD_PIN", CATD_TEST_PIN, TRUE);
-  proc = g_subprocess_launcher_spawnv (launcher, (const char *const *)argv, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &result->out, &result->err, &error);
-  g_assert_no_error (error);
-  result->status = g_subprocess_get_if_exited (proc) ? g_subprocess_get_exit_status (proc) : -1;
-}
-
 /* ---- (a) the disk fills up while an image is written ------------------------------ */
 
 #define FSIZE_LIMIT (64 * 1024)
@@ -751,7 +700,7 @@ test_malformed_values_cli (Fixture       *f,
 
     for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
       {
-        g_auto(CliResult) cli = { 0 };
+        g_auto(CatdTestRun) cli = { 0 };
         const char *code = bad[i].code ? bad[i].code : first;
 
         g_clear_pointer (&values, json_node_unref);
@@ -759,8 +708,8 @@ test_malformed_values_cli (Fixture       *f,
         values = values_with (f->station, clave, code, bad[i].json);
         text = json_to_string (values, TRUE);
         g_assert_true (g_file_set_contents (values_path, text, -1, NULL));
-        run_catdctl (&cli, f->data_dir, CRASH_CAPA, "capture", clave, "--values", values_path,
-                     NULL);
+        catd_test_run_catdctl (&cli, f->data_dir, CRASH_CAPA, NULL, "capture", clave, "--values",
+                               values_path, NULL);
         if (cli.status != 2 || !g_str_has_prefix (cli.err, "error: ") ||
             strstr (cli.err, code) == NULL)
           g_error ("catdctl capture with %s = %s: exit %d, stderr '%s' (expected exit 2 and an "
@@ -775,12 +724,13 @@ test_malformed_values_cli (Fixture       *f,
 
     for (guint i = 0; i < G_N_ELEMENTS (documents); i++)
       {
-        g_auto(CliResult) cli = { 0 };
+        g_auto(CatdTestRun) cli = { 0 };
         g_autofree char *path = g_strdup_printf ("%s/document-%u.json", f->scratch, i);
 
         if (documents[i] != NULL)
           g_assert_true (g_file_set_contents (path, documents[i], -1, NULL));
-        run_catdctl (&cli, f->data_dir, CRASH_CAPA, "capture", clave, "--values", path, NULL);
+        catd_test_run_catdctl (&cli, f->data_dir, CRASH_CAPA, NULL, "capture", clave, "--values",
+                               path, NULL);
         g_assert_cmpint (cli.status, ==, 2);
         g_assert_true (g_str_has_prefix (cli.err, "error: "));
       }
@@ -788,13 +738,14 @@ test_malformed_values_cli (Fixture       *f,
 
   /* An image that is not one. */
   {
-    g_auto(CliResult) cli = { 0 };
+    g_auto(CatdTestRun) cli = { 0 };
     const char *other = register_acta (f, 4);
     g_autofree char *path = g_build_filename (f->scratch, "notes.tif", NULL);
     g_autofree char *other_state = NULL;
 
     g_assert_true (g_file_set_contents (path, "not an image", -1, NULL));
-    run_catdctl (&cli, f->data_dir, CRASH_DIGIT, "import-image", path, "--acta", other, NULL);
+    catd_test_run_catdctl (&cli, f->data_dir, CRASH_DIGIT, NULL, "import-image", path, "--acta",
+                           other, NULL);
     g_assert_cmpint (cli.status, ==, 2);
     g_assert_true (g_str_has_prefix (cli.err, "error: "));
     other_state = acta_state (f->station, other);
@@ -809,14 +760,15 @@ test_malformed_values_cli (Fixture       *f,
 
   /* And the corrected file is taken. */
   {
-    g_auto(CliResult) cli = { 0 };
+    g_auto(CatdTestRun) cli = { 0 };
 
     g_clear_pointer (&values, json_node_unref);
     g_clear_pointer (&text, g_free);
     values = catd_test_values (f->station, clave, 7);
     text = json_to_string (values, TRUE);
     g_assert_true (g_file_set_contents (values_path, text, -1, NULL));
-    run_catdctl (&cli, f->data_dir, CRASH_CAPA, "capture", clave, "--values", values_path, NULL);
+    catd_test_run_catdctl (&cli, f->data_dir, CRASH_CAPA, NULL, "capture", clave, "--values",
+                           values_path, NULL);
     g_assert_cmpint (cli.status, ==, 0);
   }
   g_clear_pointer (&state, g_free);
@@ -987,7 +939,7 @@ assert_check_fails_naming (Fixture    *f,
                            const char *sha256)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(CliResult) cli = { 0 };
+  g_auto(CatdTestRun) cli = { 0 };
 
   g_assert_false (catd_station_check (f->station, NULL, &error));
   g_test_message ("check: %s", error->message);
@@ -996,7 +948,7 @@ assert_check_fails_naming (Fixture    *f,
   g_assert_cmpint (catd_error_classify (error), ==, CATD_ERROR_CLASS_INTEGRITY);
 
   /* catdctl check: exit 5 (integrity failure), one line naming the image. */
-  run_catdctl (&cli, f->data_dir, NULL, "check", NULL);
+  catd_test_run_catdctl (&cli, f->data_dir, NULL, NULL, "check", NULL);
   g_assert_cmpint (cli.status, ==, 5);
   g_assert_true (g_str_has_prefix (cli.err, "error: "));
   g_assert_nonnull (strstr (cli.err, sha256));
