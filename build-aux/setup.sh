@@ -16,6 +16,8 @@ CATD_PACKAGES=(
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libtiff-dev libcrypt-dev tzdata
   # synthetic actas (cairo, QR labels and a font to write them with); zbar reads QR back
   libcairo2-dev libqrencode-dev fonts-dejavu-core libzbar-dev
+  # scanning: SANE (its test and pnm backends are in libsane1), scanimage for the benchmark
+  libsane-dev libsane1 sane-utils
   # tests and tools used by them
   libtiff-tools sqlite3 time
 )

@@ -18,6 +18,7 @@
 #include "catd-audit.h"
 #include "catd-catalog.h"
 #include "catd-errors.h"
+#include "catd-scan-batch.h"
 #include "catd-station.h"
 #include "catd-synth.h"
 
@@ -1085,6 +1086,325 @@ cmd_synth (Args *args)
   return 0;
 }
 
+/* ---- scanning ---------------------------------------------------------------- */
+
+static void
+print_json_line (JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  g_print ("%s\n", text);
+}
+
+/* A device name in messages: the scanner's own errors name it already. */
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+await_list_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      data)
+{
+  GAsyncResult **out = data;
+
+  *out = g_object_ref (result);
+}
+
+static int
+cmd_scanners (Args *args)
+{
+  g_autoptr(CatdScanner) scanner = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, NULL, 0, 0)))
+    return code;
+
+  scanner = catd_scanner_new ();
+  catd_scanner_list_devices_async (scanner, NULL, await_list_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!(devices = catd_scanner_list_devices_finish (scanner, result, &error)))
+    return fail_with (error);
+
+  if (args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < devices->len; i++)
+        {
+          CatdScanDevice *device = g_ptr_array_index (devices, i);
+
+          json_builder_begin_object (builder);
+          add_string_member (builder, "name", device->name);
+          add_string_member (builder, "vendor", device->vendor);
+          add_string_member (builder, "model", device->model);
+          add_string_member (builder, "type", device->type);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else if (devices->len == 0)
+    g_print ("no scanner found\n");
+  else
+    for (guint i = 0; i < devices->len; i++)
+      {
+        CatdScanDevice *device = g_ptr_array_index (devices, i);
+
+        g_print ("%s\t%s %s (%s)\n", device->name, device->vendor, device->model, device->type);
+      }
+  return 0;
+}
+
+typedef struct
+{
+  Args           *args;
+  CatdScanBatch  *batch;
+  GMainLoop      *loop;
+  GError         *error;        /* how the batch ended */
+  char           *stopped_at;   /* why a non-interactive batch stopped */
+  gboolean        interactive;
+  gboolean        operator_cancelled;
+  guint           n_stored;
+} ScanRun;
+
+static void
+print_page (ScanRun              *run,
+            const CatdScanResult *result,
+            const char           *status)
+{
+  CatdScanPage *page = result->page;
+
+  if (run->args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "page");
+      json_builder_add_int_value (builder, result->number);
+      add_string_member (builder, "status", status);
+      add_string_member (builder, "clave_acta", result->stored ? result->clave_acta :
+                         result->check ? result->check->clave_acta : NULL);
+      add_string_member (builder, "sha256", result->stored ? result->info.sha256 : NULL);
+      add_string_member (builder, "path", result->path);
+      json_builder_set_member_name (builder, "width");
+      json_builder_add_int_value (builder, page->width);
+      json_builder_set_member_name (builder, "height");
+      json_builder_add_int_value (builder, page->height);
+      json_builder_set_member_name (builder, "dpi");
+      json_builder_add_double_value (builder, page->dpi);
+      add_string_member (builder, "mode", page->channels == 3 ? "color" : "gray");
+      add_string_member (builder, "device", page->device);
+      add_string_member (builder, "binding", result->stored ? result->binding : NULL);
+      json_builder_set_member_name (builder, "checks");
+      json_builder_begin_object (builder);
+      add_string_member (builder, "verdict", result->check
+                         ? catd_page_verdict_to_string (result->check->verdict) : NULL);
+      json_builder_set_member_name (builder, "blank");
+      json_builder_add_boolean_value (builder, result->check &&
+                                      result->check->verdict == CATD_PAGE_BLANK);
+      add_string_member (builder, "qr", result->check ? result->check->clave_acta : NULL);
+      json_builder_set_member_name (builder, "ink");
+      json_builder_add_double_value (builder, result->check ? result->check->ink : 0);
+      json_builder_end_object (builder);
+      add_string_member (builder, "problem", result->problem);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json_line (root);
+    }
+  else if (result->stored)
+    g_print ("page %u: acta %s stored, %s (%ux%u, %.0f dpi, %s)\n", result->number,
+             result->clave_acta, result->info.sha256, page->width, page->height, page->dpi,
+             page->channels == 3 ? "color" : "gray");
+  else
+    g_print ("page %u: %s\n", result->number, result->problem);
+}
+
+static void
+page_stored_cb (CatdScanBatch  *batch,
+                CatdScanResult *result,
+                ScanRun        *run)
+{
+  run->n_stored++;
+  print_page (run, result, "stored");
+}
+
+/* Asks on standard input what to do with a page that failed: "bind
+ * CLAVE_ACTA", "rescan", "skip" or "cancel". End of input cancels. */
+static void
+ask_decision (ScanRun        *run,
+              CatdScanResult *result)
+{
+  for (;;)
+    {
+      char line[256];
+      g_auto(GStrv) words = NULL;
+      CatdScanDecision decision;
+      g_autoptr(GError) error = NULL;
+
+      g_printerr ("page %u: %s\ndecide: bind CLAVE_ACTA | rescan | skip | cancel\n",
+                  result->number, result->problem);
+      if (fgets (line, sizeof line, stdin) == NULL)
+        decision = CATD_SCAN_DECISION_CANCEL;
+      else
+        {
+          words = g_strsplit_set (g_strstrip (line), " \t", 2);
+          if (words[0] == NULL || !catd_scan_decision_from_string (words[0], &decision))
+            continue;
+        }
+      run->operator_cancelled = decision == CATD_SCAN_DECISION_CANCEL;
+      if (catd_scan_batch_decide (run->batch, decision, words ? words[1] : NULL, &error))
+        return;
+      g_printerr ("%s\n", error->message);
+      if (!catd_scan_batch_is_paused (run->batch))
+        return;
+    }
+}
+
+static void
+page_problem_cb (CatdScanBatch  *batch,
+                 CatdScanResult *result,
+                 ScanRun        *run)
+{
+  g_autoptr(GError) error = NULL;
+
+  print_page (run, result, "paused");
+  if (run->interactive)
+    {
+      ask_decision (run, result);
+      return;
+    }
+  /* Nobody to ask: stop the feed at this page and say so. */
+  g_free (run->stopped_at);
+  run->stopped_at = g_strdup_printf ("page %u: %s", result->number, result->problem);
+  if (!catd_scan_batch_decide (batch, CATD_SCAN_DECISION_CANCEL, NULL, &error))
+    g_printerr ("warning: %s\n", error->message);
+}
+
+static void
+batch_finished_cb (CatdScanBatch *batch,
+                   const GError  *error,
+                   ScanRun       *run)
+{
+  if (error != NULL)
+    run->error = g_error_copy (error);
+  g_main_loop_quit (run->loop);
+}
+
+static int
+cmd_scan (Args *args)
+{
+  static const OptSpec specs[] = {
+    { "device", TRUE }, { "source", TRUE }, { "resolution", TRUE }, { "mode", TRUE },
+    { "option", TRUE }, { "acta", TRUE }, { "identify", FALSE }, { "page-size", TRUE },
+    { "compression", TRUE }, { "replace", FALSE }, { "reason", TRUE }, { "interactive", FALSE },
+    { NULL }
+  };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  g_autoptr(CatdScanner) scanner = NULL;
+  g_autoptr(CatdScanBatch) batch = NULL;
+  g_autoptr(CatdScanSettings) settings = catd_scan_settings_new ();
+  g_autoptr(GMainLoop) loop = NULL;
+  GPtrArray *option_values;
+  CatdScanBatchOptions options = { 0 };
+  ScanRun run = { args };
+  GError *error = NULL;
+  int code;
+
+  if ((code = parse_command (args, specs, 0, 0)))
+    return code;
+  if (has_opt (args, "acta") == has_opt (args, "identify"))
+    return usage_error ("scan needs either --acta CLAVE_ACTA or --identify");
+  if (opt (args, "source") && !catd_scan_source_from_string (opt (args, "source"),
+                                                             &settings->source))
+    return usage_error ("--source must be flatbed, adf or duplex");
+  if (opt (args, "mode") && !catd_scan_mode_from_string (opt (args, "mode"), &settings->mode))
+    return usage_error ("--mode must be gray or color");
+  if (opt (args, "page-size") && !catd_page_size_from_string (opt (args, "page-size"),
+                                                              &settings->page_size))
+    return usage_error ("--page-size must be letter, legal or a4");
+  if (opt (args, "resolution"))
+    {
+      char *end = NULL;
+
+      settings->dpi = g_ascii_strtod (opt (args, "resolution"), &end);
+      if (*end != '\0' || settings->dpi < 50 || settings->dpi > 1200)
+        return usage_error ("--resolution must be a number of dpi between 50 and 1200");
+    }
+  if (opt (args, "compression") && g_str_equal (opt (args, "compression"), "jpeg"))
+    {
+      if (settings->mode != CATD_SCAN_MODE_COLOR)
+        return usage_error ("--compression jpeg is for colour pages (--mode color)");
+      options.compression = CATD_TIFF_JPEG;
+    }
+  else if (opt (args, "compression") && !g_str_equal (opt (args, "compression"), "deflate"))
+    return usage_error ("--compression must be deflate or jpeg");
+  if (has_opt (args, "replace") && !opt (args, "reason"))
+    return usage_error ("--replace needs --reason TEXT");
+  settings->device = g_strdup (opt (args, "device"));
+  if ((option_values = g_hash_table_lookup (args->options, "option")))
+    {
+      settings->options = g_new0 (char *, option_values->len + 1);
+      for (guint i = 0; i < option_values->len; i++)
+        settings->options[i] = g_strdup (g_ptr_array_index (option_values, i));
+    }
+  options.acta = opt (args, "acta");
+  options.replace = has_opt (args, "replace");
+  options.reason = opt (args, "reason");
+
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+
+  scanner = catd_scanner_new ();
+  if (!(batch = catd_scan_batch_new (station, user, scanner, settings, &options, &error)))
+    return fail_with (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  run.batch = batch;
+  run.loop = loop;
+  run.interactive = has_opt (args, "interactive");
+  g_signal_connect (batch, "page-stored", G_CALLBACK (page_stored_cb), &run);
+  g_signal_connect (batch, "page-problem", G_CALLBACK (page_problem_cb), &run);
+  g_signal_connect (batch, "finished", G_CALLBACK (batch_finished_cb), &run);
+  if (!catd_scan_batch_start (batch, &error))
+    return fail_with (error);
+  g_main_loop_run (loop);
+
+  if (!args->json)
+    g_print ("%u page(s) stored\n", run.n_stored);
+  if (run.stopped_at != NULL)
+    {
+      print_error_line (run.stopped_at);
+      g_free (run.stopped_at);
+      g_clear_error (&run.error);
+      return CATD_ERROR_CLASS_REFUSED;
+    }
+  /* The operator's own cancel, at a page that failed, is theirs to make. */
+  if (run.operator_cancelled && g_error_matches (run.error, CATD_SCAN_ERROR,
+                                                 CATD_SCAN_ERROR_CANCELLED))
+    g_clear_error (&run.error);
+  if (run.error != NULL)
+    return fail_with (run.error);
+  return 0;
+}
+
 static void
 print_help (void)
 {
@@ -1099,6 +1419,12 @@ print_help (void)
     "  register CLAVE_ACTA [--tipo-documento T] [--traslado D|F|I]\n"
     "                      [--fuera-de-catalogo --election ID]\n"
     "  sin-acta CLAVE_ACTA --reason paquete-no-entregado|casilla-no-instalada|sin-sobre\n"
+    "  scanners\n"
+    "  scan [--device NAME] [--source flatbed|adf|duplex] [--resolution DPI]\n"
+    "       [--mode gray|color] [--page-size letter|legal|a4] [--compression deflate|jpeg]\n"
+    "       [--option NAME=VALUE]... (--acta CLAVE_ACTA [--replace --reason TEXT] | --identify)\n"
+    "       [--interactive]        (a page that fails its checks: read bind CLAVE_ACTA,\n"
+    "                               rescan, skip or cancel from standard input)\n"
     "  import-image FILE --acta CLAVE_ACTA\n"
     "  capture CLAVE_ACTA --values FILE|-            (pass 1 or 2)\n"
     "  rekey CLAVE_ACTA --values FILE|-              (the fields named by the mismatch)\n"
@@ -1143,6 +1469,10 @@ main (int    argc,
     return cmd_register (&args);
   if (g_str_equal (args.command, "sin-acta"))
     return cmd_sin_acta (&args);
+  if (g_str_equal (args.command, "scanners"))
+    return cmd_scanners (&args);
+  if (g_str_equal (args.command, "scan"))
+    return cmd_scan (&args);
   if (g_str_equal (args.command, "import-image"))
     return cmd_import_image (&args);
   if (g_str_equal (args.command, "capture"))

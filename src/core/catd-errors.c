@@ -17,6 +17,7 @@ G_DEFINE_QUARK (catd-store-error-quark, catd_store_error)
 G_DEFINE_QUARK (catd-station-error-quark, catd_station_error)
 G_DEFINE_QUARK (catd-image-error-quark, catd_image_error)
 G_DEFINE_QUARK (catd-audit-error-quark, catd_audit_error)
+G_DEFINE_QUARK (catd-scan-error-quark, catd_scan_error)
 
 CatdErrorClass
 catd_error_classify (const GError *error)
@@ -63,6 +64,12 @@ catd_error_classify (const GError *error)
           return CATD_ERROR_CLASS_FAILURE;
         }
     }
+
+  /* A scanner that fails is a device failure, whatever the cause; only a
+   * setting the device refuses is the caller's to fix. */
+  if (error->domain == CATD_SCAN_ERROR)
+    return error->code == CATD_SCAN_ERROR_INVALID || error->code == CATD_SCAN_ERROR_UNSUPPORTED
+           ? CATD_ERROR_CLASS_INVALID : CATD_ERROR_CLASS_FAILURE;
 
   if (error->domain == CATD_IMAGE_ERROR)
     {

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 #define CATD_STATION_ERROR (catd_station_error_quark ())
 #define CATD_IMAGE_ERROR   (catd_image_error_quark ())
 #define CATD_AUDIT_ERROR   (catd_audit_error_quark ())
+#define CATD_SCAN_ERROR    (catd_scan_error_quark ())
 
 typedef enum
 {
@@ -58,6 +59,25 @@ typedef enum
   CATD_AUDIT_ERROR_BROKEN,             /* the hash chain does not verify */
 } CatdAuditError;
 
+/* One code per thing the operator does differently (see
+ * catd_scan_error_advice () for what each asks of them). */
+typedef enum
+{
+  CATD_SCAN_ERROR_NO_DEVICE,           /* no scanner, or none by that name */
+  CATD_SCAN_ERROR_INVALID,             /* an option or value the device refuses */
+  CATD_SCAN_ERROR_UNSUPPORTED,         /* the device cannot do it (no feeder, say) */
+  CATD_SCAN_ERROR_FEEDER_EMPTY,
+  CATD_SCAN_ERROR_JAMMED,
+  CATD_SCAN_ERROR_COVER_OPEN,
+  CATD_SCAN_ERROR_BUSY,
+  CATD_SCAN_ERROR_IO,
+  CATD_SCAN_ERROR_NO_MEMORY,
+  CATD_SCAN_ERROR_ACCESS_DENIED,
+  CATD_SCAN_ERROR_DEVICE_GONE,         /* unplugged or switched off: re-found by name */
+  CATD_SCAN_ERROR_CANCELLED,
+  CATD_SCAN_ERROR_FAILED,              /* anything else the device reports */
+} CatdScanError;
+
 /* What a caller should do with an error, independent of its domain. The
  * numbers are catdctl's exit codes (DESIGN §8). */
 typedef enum
@@ -73,6 +93,7 @@ GQuark          catd_store_error_quark   (void);
 GQuark          catd_station_error_quark (void);
 GQuark          catd_image_error_quark   (void);
 GQuark          catd_audit_error_quark   (void);
+GQuark          catd_scan_error_quark    (void);
 
 CatdErrorClass  catd_error_classify      (const GError *error);
 

@@ -1960,38 +1960,93 @@ catd_station_register_finish (CatdStation   *self,
 
 /* ---- images ------------------------------------------------------------------ */
 
+/* Whether @row may take the image @options bind: a first image goes to a
+ * registered acta (or one fuera de catálogo) that has none; a replacement
+ * to an acta that has one, and that is not a sin acta. */
+static gboolean
+check_bindable (const CatdActaRow      *row,
+                const CatdBindOptions  *options,
+                GError                **error)
+{
+  if (options->replace)
+    {
+      if (row->image_sha256 == NULL)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                       "acta %s has no image to replace: digitize it without replacing",
+                       row->clave_acta);
+          return FALSE;
+        }
+      if (row->state == CATD_ACTA_SIN_ACTA)
+        {
+          g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                       "acta %s is sin acta: it takes no image", row->clave_acta);
+          return FALSE;
+        }
+      return TRUE;
+    }
+
+  if (row->image_sha256 != NULL)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                   "acta %s already has an image (%s); a re-scan must say it replaces it",
+                   row->clave_acta, row->image_sha256);
+      return FALSE;
+    }
+  if (row->state != CATD_ACTA_REGISTERED && row->state != CATD_ACTA_FUERA_DE_CATALOGO)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                   "acta %s is %s: it takes no image", row->clave_acta,
+                   catd_acta_state_to_string (row->state));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
- * catd_station_import_image:
- * @path: a TIFF file
+ * catd_station_bind_image:
+ * @tiff: the image's exact bytes, a TIFF
+ * @options: where the image comes from, and whether it replaces one
  * @info: (out) (optional): the stored image's hash and size
  *
- * Stores @path as the image of a registered acta (digitalización
- * IMPORTADA). The image is durable on disk before the row that names it
- * commits. Refuses what libtiff cannot read, an acta that already has an
- * image, a sin acta, and an image already bound to another acta
+ * Stores @tiff as the image of a registered acta. The file is durable at
+ * its content address before the transaction that names it commits, and
+ * libtiff must read it back whole first. One audit row records the image,
+ * where it came from and, for a replacement, the image it replaces and why:
+ * the old image stays stored and listed among the acta's images. An acta
+ * whose record was already queued gets a new revision naming the new image.
+ *
+ * Refuses (%CATD_STATION_ERROR_WRONG_STATE) an acta that already has an
+ * image unless @options replace it, a replacement without a reason
+ * (%CATD_STATION_ERROR_INVALID_INPUT), a sin acta, and bytes already bound
+ * to another acta, or identical to the image replaced
  * (%CATD_STATION_ERROR_DUPLICATE).
  */
 gboolean
-catd_station_import_image (CatdStation    *self,
-                           CatdUser       *user,
-                           const char     *clave_acta,
-                           const char     *path,
-                           CatdImageInfo  *info,
-                           GError        **error)
+catd_station_bind_image (CatdStation            *self,
+                         CatdUser               *user,
+                         const char             *clave_acta,
+                         GBytes                 *tiff,
+                         const CatdBindOptions  *options,
+                         CatdImageInfo          *info,
+                         GError                **error)
 {
   g_auto(CatdActaRow) row = { 0 };
-  g_autoptr(GError) local_error = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GBytes) bytes = NULL;
   g_autoptr(JsonBuilder) builder = NULL;
   g_autoptr(JsonNode) detail = NULL;
   g_autofree char *now = NULL;
+  g_autofree char *replaced = NULL;
+  g_autofree char *reason = options->reason ? g_strstrip (g_strdup (options->reason)) : NULL;
   CatdImageInfo local_info;
+  const char *action;
   sqlite3_stmt *stmt;
   int rc;
   LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (tiff != NULL && options != NULL, FALSE);
+  g_return_val_if_fail (g_strcmp0 (options->source, "ESCANER") == 0 ||
+                        g_strcmp0 (options->source, "IMPORTADA") == 0, FALSE);
 
   if (info == NULL)
     info = &local_info;
@@ -1999,57 +2054,42 @@ catd_station_import_image (CatdStation    *self,
                                    CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
                                    "digitizing an acta", error))
     return FALSE;
+  if (options->replace && (reason == NULL || *reason == '\0'))
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                   "replacing an acta's image needs a reason");
+      return FALSE;
+    }
 
   /* Check the acta first, so that an operator who picked the wrong acta is
    * told so before anything is written. */
-  if (!_catd_station_load_acta (self, clave_acta, &row, error))
+  if (!_catd_station_load_acta (self, clave_acta, &row, error) ||
+      !check_bindable (&row, options, error))
     return FALSE;
-  if (row.image_sha256 != NULL)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
-                   "acta %s already has an image (%s)", row.clave_acta, row.image_sha256);
-      return FALSE;
-    }
-  if (row.state != CATD_ACTA_REGISTERED && row.state != CATD_ACTA_FUERA_DE_CATALOGO)
-    {
-      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
-                   "acta %s is %s: it takes no image", row.clave_acta,
-                   catd_acta_state_to_string (row.state));
-      return FALSE;
-    }
+  replaced = g_strdup (row.image_sha256);
 
-  mapped = g_mapped_file_new (path, FALSE, &local_error);
-  if (mapped == NULL)
-    {
-      /* A file named by the operator that is not there, not a file or not
-       * readable is bad input; only a failing device is an I/O error. */
-      gboolean bad_name = local_error->domain == G_FILE_ERROR &&
-                          local_error->code != G_FILE_ERROR_IO &&
-                          local_error->code != G_FILE_ERROR_NOMEM &&
-                          local_error->code != G_FILE_ERROR_NOSPC &&
-                          local_error->code != G_FILE_ERROR_FAILED;
-
-      g_set_error (error, CATD_IMAGE_ERROR,
-                   bad_name ? CATD_IMAGE_ERROR_INVALID : CATD_IMAGE_ERROR_IO,
-                   "cannot read %s: %s", path, local_error->message);
-      return FALSE;
-    }
-  bytes = g_mapped_file_get_bytes (mapped);
-  if (!catd_image_store (catd_store_get_images_dir (self->store), bytes, info, error))
+  if (!catd_image_store (catd_store_get_images_dir (self->store), tiff, info, error))
     return FALSE;
 
   if (!catd_store_begin (self->store, error))
     return FALSE;
 
-  /* The state may have moved while the image was written. */
+  /* The acta may have moved while the image was written. */
   catd_acta_row_clear (&row);
-  if (!_catd_station_load_acta (self, clave_acta, &row, error))
+  if (!_catd_station_load_acta (self, clave_acta, &row, error) ||
+      !check_bindable (&row, options, error))
     goto fail;
-  if (row.image_sha256 != NULL ||
-      (row.state != CATD_ACTA_REGISTERED && row.state != CATD_ACTA_FUERA_DE_CATALOGO))
+  if (g_strcmp0 (row.image_sha256, replaced) != 0)
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
-                   "acta %s was digitized by someone else meanwhile", row.clave_acta);
+                   "the image of acta %s was changed by someone else meanwhile", row.clave_acta);
+      goto fail;
+    }
+  if (g_strcmp0 (replaced, info->sha256) == 0)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE,
+                   "the new image of acta %s is identical to the one it would replace",
+                   row.clave_acta);
       goto fail;
     }
 
@@ -2068,7 +2108,7 @@ catd_station_import_image (CatdStation    *self,
   if (rc == SQLITE_ROW)
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE,
-                   "this image is already the image of acta %s: check that the file is the "
+                   "this image is already the image of acta %s: check that the page is the "
                    "one for acta %s", catd_column_text (stmt, 0), row.clave_acta);
       sqlite3_reset (stmt);
       goto fail;
@@ -2092,42 +2132,56 @@ catd_station_import_image (CatdStation    *self,
     goto fail;
 
   stmt = catd_store_prepare (self->store, "INSERT INTO acta_image (acta, sha256, source, "
-                             "bound_by, bound_at) VALUES (?, ?, 'IMPORTADA', ?, ?)", error);
+                             "bound_by, bound_at) VALUES (?, ?, ?, ?, ?)", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_int64 (stmt, 1, row.id);
   sqlite3_bind_text (stmt, 2, info->sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, user->login, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, options->source, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, user->login, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, now, -1, SQLITE_STATIC);
   if (!catd_store_exec (self->store, stmt, error))
     goto fail;
 
   stmt = catd_store_prepare (self->store,
-                             "UPDATE acta SET image_sha256 = ?, digitalizacion = 'IMPORTADA', "
+                             "UPDATE acta SET image_sha256 = ?, digitalizacion = ?, "
                              "state = CASE state WHEN 'registered' THEN 'digitized' ELSE state END "
                              "WHERE id = ?", error);
   if (stmt == NULL)
     goto fail;
   sqlite3_bind_text (stmt, 1, info->sha256, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, row.id);
+  sqlite3_bind_text (stmt, 2, options->source, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, row.id);
   if (!catd_store_exec (self->store, stmt, error))
     goto fail;
 
   builder = json_builder_new_immutable ();
   json_builder_begin_object (builder);
   add_string_or_null (builder, "sha256", info->sha256);
-  add_string_or_null (builder, "source", "IMPORTADA");
+  add_string_or_null (builder, "source", options->source);
   json_builder_set_member_name (builder, "size");
   json_builder_add_int_value (builder, info->size);
+  if (options->device != NULL)
+    add_string_or_null (builder, "device", options->device);
+  if (options->binding != NULL)
+    add_string_or_null (builder, "binding", options->binding);
+  if (options->replace)
+    {
+      add_string_or_null (builder, "replaces", replaced);
+      add_string_or_null (builder, "reason", reason);
+    }
   json_builder_end_object (builder);
   detail = json_builder_get_root (builder);
-  if (!catd_audit_append (self->store, NULL, user->login, "digitalizacion.import", row.clave_acta,
-                          detail, NULL, error))
+  action = options->replace ? "digitalizacion.replace" :
+           g_str_equal (options->source, "ESCANER") ? "digitalizacion.scan" :
+           "digitalizacion.import";
+  if (!catd_audit_append (self->store, NULL, user->login, action, row.clave_acta, detail, NULL,
+                          error))
     goto fail;
 
-  /* An acta fuera de catálogo was uploaded at registration; its image goes
-   * up as a new revision of its record. */
-  if (row.state == CATD_ACTA_FUERA_DE_CATALOGO && !queue_record (self, row.id, error))
+  /* An acta whose record is already queued (fuera de catálogo from its
+   * registration, a verified one) uploads its new image as a new revision. */
+  if (row.revision > 0 && !queue_record (self, row.id, error))
     goto fail;
   if (!catd_store_commit (self->store, error))
     goto fail;
@@ -2139,4 +2193,112 @@ catd_station_import_image (CatdStation    *self,
 fail:
   catd_store_rollback (self->store);
   return FALSE;
+}
+
+/**
+ * catd_station_check_image_target:
+ * @replace: whether the image would replace the acta's current one
+ *
+ * Whether @user may bind an image to @clave_acta now, with the error
+ * catd_station_bind_image () would give: lets a scan refuse before the
+ * page is fed rather than after.
+ */
+gboolean
+catd_station_check_image_target (CatdStation  *self,
+                                 CatdUser     *user,
+                                 const char   *clave_acta,
+                                 gboolean      replace,
+                                 GError      **error)
+{
+  g_auto(CatdActaRow) row = { 0 };
+  CatdBindOptions options = { .source = "ESCANER", .replace = replace };
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  return _catd_station_require_role (user, CATD_ROLE_BIT (CATD_ROLE_DIGITALIZADOR) |
+                                     CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
+                                     "digitizing an acta", error) &&
+         _catd_station_load_acta (self, clave_acta, &row, error) &&
+         check_bindable (&row, &options, error);
+}
+
+/**
+ * catd_station_set_page_aside:
+ * @qr_text: (nullable): what the page's QR label said
+ * @detail: the page and the operator's decision, for the audit row
+ *
+ * Records in the audit log that a scanned page was not stored: the
+ * operator chose to re-scan it, skip it or end the batch after its checks
+ * failed. A page fed through the scanner is never dropped unrecorded.
+ */
+gboolean
+catd_station_set_page_aside (CatdStation  *self,
+                             CatdUser     *user,
+                             const char   *qr_text,
+                             JsonNode     *detail,
+                             GError      **error)
+{
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  if (!catd_audit_append (self->store, NULL, user->login, "digitalizacion.page_set_aside",
+                          qr_text, detail, NULL, error) ||
+      !catd_store_commit (self->store, error))
+    {
+      catd_store_rollback (self->store);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * catd_station_import_image:
+ * @path: a TIFF file
+ * @info: (out) (optional): the stored image's hash and size
+ *
+ * Stores the file at @path as the image of a registered acta that has
+ * none (digitalización IMPORTADA), as catd_station_bind_image () does.
+ */
+gboolean
+catd_station_import_image (CatdStation    *self,
+                           CatdUser       *user,
+                           const char     *clave_acta,
+                           const char     *path,
+                           CatdImageInfo  *info,
+                           GError        **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  CatdBindOptions options = { .source = "IMPORTADA" };
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  /* The acta is checked before the file is read, so that an operator who
+   * picked the wrong acta hears of that first. */
+  if (!catd_station_check_image_target (self, user, clave_acta, FALSE, error))
+    return FALSE;
+
+  mapped = g_mapped_file_new (path, FALSE, &local_error);
+  if (mapped == NULL)
+    {
+      /* A file named by the operator that is not there, not a file or not
+       * readable is bad input; only a failing device is an I/O error. */
+      gboolean bad_name = local_error->domain == G_FILE_ERROR &&
+                          local_error->code != G_FILE_ERROR_IO &&
+                          local_error->code != G_FILE_ERROR_NOMEM &&
+                          local_error->code != G_FILE_ERROR_NOSPC &&
+                          local_error->code != G_FILE_ERROR_FAILED;
+
+      g_set_error (error, CATD_IMAGE_ERROR,
+                   bad_name ? CATD_IMAGE_ERROR_INVALID : CATD_IMAGE_ERROR_IO,
+                   "cannot read %s: %s", path, local_error->message);
+      return FALSE;
+    }
+  bytes = g_mapped_file_get_bytes (mapped);
+  return catd_station_bind_image (self, user, clave_acta, bytes, &options, info, error);
 }

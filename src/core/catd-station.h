@@ -54,6 +54,16 @@ typedef struct
   const char *election;           /* required with fuera_de_catalogo */
 } CatdRegisterOptions;
 
+/* Where an acta's image comes from, for catd_station_bind_image (). */
+typedef struct
+{
+  const char *source;     /* "ESCANER" or "IMPORTADA" (DIGITALIZACION) */
+  const char *device;     /* the scanner, or NULL */
+  const char *binding;    /* how the page was matched to the acta: "qr", "hand", or NULL */
+  gboolean    replace;    /* a re-scan: the old image is kept, the acta shows the new */
+  const char *reason;     /* why it is replaced; required with replace */
+} CatdBindOptions;
+
 /* What the acopio screen shows after a registration. */
 typedef struct
 {
@@ -123,6 +133,23 @@ CatdRegistration  *catd_station_sin_acta        (CatdStation             *self,
                                                  CatdUser                *user,
                                                  const char              *clave_acta,
                                                  CatdSinActaReason        reason,
+                                                 GError                 **error);
+gboolean           catd_station_bind_image      (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 GBytes                  *tiff,
+                                                 const CatdBindOptions   *options,
+                                                 CatdImageInfo           *info,
+                                                 GError                 **error);
+gboolean           catd_station_check_image_target (CatdStation          *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 gboolean                 replace,
+                                                 GError                 **error);
+gboolean           catd_station_set_page_aside  (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *qr_text,
+                                                 JsonNode                *detail,
                                                  GError                 **error);
 gboolean           catd_station_import_image    (CatdStation             *self,
                                                  CatdUser                *user,

@@ -39,10 +39,10 @@ catd_page_verdict_to_string (CatdPageVerdict verdict)
 {
   static const char *names[] = {
     "ok", "blank", "no_qr", "not_in_catalog", "not_registered", "already_digitized",
-    "not_digitizable",
+    "not_digitizable", "wrong_acta",
   };
 
-  g_return_val_if_fail (verdict <= CATD_PAGE_NOT_DIGITIZABLE, NULL);
+  g_return_val_if_fail (verdict < G_N_ELEMENTS (names), NULL);
   return names[verdict];
 }
 

@@ -23,6 +23,7 @@ typedef enum
   CATD_PAGE_NOT_REGISTERED,     /* in the catalog, but acopio has not registered it */
   CATD_PAGE_ALREADY_DIGITIZED,  /* the acta already has an image */
   CATD_PAGE_NOT_DIGITIZABLE,    /* sin acta: it takes no image */
+  CATD_PAGE_WRONG_ACTA,         /* bound to one acta, but its QR names another */
 } CatdPageVerdict;
 
 typedef struct
