@@ -6,7 +6,7 @@
 #
 # Until the desktop station exists this is a scripted election night through
 # catdctl on the demo catalog (data/demo/catalog.json): acopio, synthetic
-# acta pages digitized by import, double-blind capture from what the pages
+# acta pages scanned through SANE's pnm backend, double-blind capture from what the pages
 # show with a mismatch and an arbitration, sin acta, fuera de catálogo,
 # status, and the prep-csv export it prints at the end.
 #
@@ -62,12 +62,26 @@ as acopio1 1111 register "14-SIN-ETIQUETA-01" --fuera-de-catalogo --election GUB
 echo "a second registration of ${actas[0]} is refused:"
 as acopio1 1111 register "${actas[0]}" || true
 
-step "Digitalización: a synthetic page per acta (imported; scanning comes with SANE support)"
-catdctl synth "${actas[@]}" --format tiff --dpi 200 --skew 1.5 --noise --seed 2024 \
+step "Digitalización: synthetic pages scanned through SANE (pnm backend), bound by their QR"
+catdctl synth "${actas[@]}" --format pnm --dpi 200 --skew 1.5 --noise --seed 2024 \
   --out "$work/pages"
-for clave in "${actas[@]}"; do
-  as digital1 2222 import-image "$work/pages/$clave.tif" --acta "$clave"
+# A private SANE set-up: the pnm backend reads a page from a file, as if it
+# came off a flatbed.
+mkdir -p "$work/sane"
+printf 'pnm\ntest\n' > "$work/sane/dll.conf"
+printf 'geometry_max 300\n' > "$work/sane/test.conf"
+export SANE_CONFIG_DIR="$work/sane"
+for clave in "${actas[@]:1}"; do
+  as digital1 2222 scan --device pnm:0 --resolution 200 --identify \
+    --option "filename=$work/pages/$clave.pnm"
 done
+echo "the first page arrives as a file and is imported:"
+catdctl synth "${actas[0]}" --format tiff --dpi 200 --skew 1.5 --noise --seed 2024 \
+  --out "$work/files" >/dev/null
+as digital1 2222 import-image "$work/files/${actas[0]}.tif" --acta "${actas[0]}"
+echo "the same page fed again stops with a reason, and is recorded as set aside:"
+as digital1 2222 scan --device pnm:0 --resolution 200 --identify \
+  --option "filename=$work/pages/${actas[1]}.pnm" || true
 
 values_for () {
   # What the page shows (the synth answer key); the second argument

@@ -265,6 +265,16 @@ page_work_thread (GTask        *task,
           return;
         }
 
+      /* The back of a sheet scanned on both sides is blank on an acta:
+       * it is recorded and passed over, not asked about. */
+      if (self->settings->source == CATD_SCAN_SOURCE_DUPLEX && result->number % 2 == 0 &&
+          result->check->verdict == CATD_PAGE_BLANK)
+        {
+          result->blank_back = TRUE;
+          g_task_return_boolean (task, TRUE);
+          return;
+        }
+
       if (self->acta != NULL)
         {
           /* Bound to the acta the operator named: the page must not be
@@ -311,7 +321,7 @@ static void     process_next (CatdScanBatch    *self);
 static void     maybe_finish (CatdScanBatch    *self);
 static gboolean set_aside    (CatdScanBatch    *self,
                               CatdScanResult   *result,
-                              CatdScanDecision  decision,
+                              const char       *decision,
                               GError          **error);
 
 /* Records a page the batch ends without storing, when nobody is asked. */
@@ -321,7 +331,7 @@ set_aside_quietly (CatdScanBatch  *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!set_aside (self, result, CATD_SCAN_DECISION_CANCEL, &error))
+  if (!set_aside (self, result, "cancel", &error))
     g_warning ("page %u could not be recorded as set aside: %s", result->number, error->message);
   scan_result_free (result);
 }
@@ -353,6 +363,23 @@ page_work_done_cb (GObject      *object,
       return;
     }
 
+  if (self->current->blank_back)
+    {
+      g_autoptr(GError) aside_error = NULL;
+
+      if (!set_aside (self, self->current, "blank_back", &aside_error))
+        {
+          g_clear_pointer (&self->current, scan_result_free);
+          fail (self, g_steal_pointer (&aside_error));
+          maybe_finish (self);
+          return;
+        }
+      g_clear_pointer (&self->current, scan_result_free);
+      catd_scanner_continue (self->scanner, self->job);
+      process_next (self);
+      maybe_finish (self);
+      return;
+    }
   if (self->current->problem != NULL && (self->cancelled || self->error != NULL))
     {
       set_aside_quietly (self, g_steal_pointer (&self->current));
@@ -660,7 +687,7 @@ catd_scan_batch_start (CatdScanBatch  *self,
 static gboolean
 set_aside (CatdScanBatch     *self,
            CatdScanResult    *result,
-           CatdScanDecision   decision,
+           const char        *decision,
            GError           **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
@@ -670,7 +697,7 @@ set_aside (CatdScanBatch     *self,
   json_builder_set_member_name (builder, "page");
   json_builder_add_int_value (builder, result->number);
   json_builder_set_member_name (builder, "decision");
-  json_builder_add_string_value (builder, catd_scan_decision_to_string (decision));
+  json_builder_add_string_value (builder, decision);
   json_builder_set_member_name (builder, "verdict");
   json_builder_add_string_value (builder, result->check
                                  ? catd_page_verdict_to_string (result->check->verdict)
@@ -731,7 +758,7 @@ catd_scan_batch_decide (CatdScanBatch     *self,
       return TRUE;
     }
 
-  if (!set_aside (self, self->current, decision, error))
+  if (!set_aside (self, self->current, catd_scan_decision_to_string (decision), error))
     return FALSE;
 
   self->paused = FALSE;

@@ -29,6 +29,7 @@ typedef struct
   CatdScanPage   *page;
   CatdPageCheck  *check;        /* what its checks found */
   char           *problem;      /* why the batch stopped at it, or NULL */
+  gboolean        blank_back;   /* the blank back of a duplex sheet: set aside, recorded */
   gboolean        stored;
   char           *clave_acta;   /* the acta it is bound to, once stored */
   const char     *binding;      /* "qr" or "hand", once stored */
