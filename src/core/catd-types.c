@@ -26,6 +26,31 @@ static const char *reason_names[][2] = {
   { "sin-sobre", "Sin sobre" },
 };
 
+/**
+ * catd_name_lookup:
+ * @names: spellings, indexed by value; %NULL entries never match
+ * @n_names: how many
+ * @str: (nullable): the text to look up
+ * @value: (out): the index of the spelling that matched
+ *
+ * The one loop behind every enum's from_string: exact spellings, as they
+ * are stored and typed.
+ */
+gboolean
+catd_name_lookup (const char * const *names,
+                  guint               n_names,
+                  const char         *str,
+                  int                *value)
+{
+  for (guint i = 0; str != NULL && i < n_names; i++)
+    if (names[i] != NULL && g_str_equal (str, names[i]))
+      {
+        *value = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 const char *
 catd_role_to_string (CatdRole role)
 {
@@ -37,15 +62,12 @@ gboolean
 catd_role_from_string (const char *str,
                        CatdRole   *role)
 {
-  for (guint i = CATD_ROLE_ACOPIADOR; str != NULL && i < G_N_ELEMENTS (role_names); i++)
-    {
-      if (g_str_equal (str, role_names[i]))
-        {
-          *role = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  int value;
+
+  if (!catd_name_lookup (role_names, G_N_ELEMENTS (role_names), str, &value))
+    return FALSE;
+  *role = value;
+  return TRUE;
 }
 
 const char *
@@ -59,15 +81,12 @@ gboolean
 catd_acta_state_from_string (const char    *str,
                              CatdActaState *state)
 {
-  for (guint i = CATD_ACTA_REGISTERED; str != NULL && i < G_N_ELEMENTS (state_names); i++)
-    {
-      if (g_str_equal (str, state_names[i]))
-        {
-          *state = i;
-          return TRUE;
-        }
-    }
-  return FALSE;
+  int value;
+
+  if (!catd_name_lookup (state_names, G_N_ELEMENTS (state_names), str, &value))
+    return FALSE;
+  *state = value;
+  return TRUE;
 }
 
 /* Settled actas are the ones whose values are final: they enter the export

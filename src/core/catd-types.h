@@ -49,6 +49,10 @@ typedef enum
 } CatdSinActaReason;
 
 const char        *catd_role_to_string           (CatdRole           role);
+gboolean           catd_name_lookup              (const char * const *names,
+                                                  guint              n_names,
+                                                  const char        *str,
+                                                  int               *value);
 gboolean           catd_role_from_string         (const char        *str,
                                                   CatdRole          *role);
 const char        *catd_acta_state_to_string     (CatdActaState      state);

@@ -83,13 +83,12 @@ gboolean
 catd_scan_decision_from_string (const char       *text,
                                 CatdScanDecision *decision)
 {
-  for (guint i = 0; text != NULL && i < G_N_ELEMENTS (decision_names); i++)
-    if (g_str_equal (text, decision_names[i]))
-      {
-        *decision = i;
-        return TRUE;
-      }
-  return FALSE;
+  int value;
+
+  if (!catd_name_lookup (decision_names, G_N_ELEMENTS (decision_names), text, &value))
+    return FALSE;
+  *decision = value;
+  return TRUE;
 }
 
 static void

@@ -10,6 +10,7 @@
 #include "catd-errors.h"
 #include "catd-scan-backend.h"
 #include "catd-scanner.h"
+#include "catd-types.h"
 
 /* SANE is not thread-safe and its calls block (a feeder takes seconds to
  * pull a sheet), so one worker thread owns the device and does every call,
@@ -395,19 +396,16 @@ static const char *source_names[] = { "flatbed", "adf", "duplex" };
 static const char *mode_names[] = { "gray", "color" };
 static const char *size_names[] = { "letter", "legal", "a4" };
 
+/* Settings as operators type them: any case. */
 static gboolean
-enum_from_string (const char  *text,
-                  const char **names,
-                  guint        n_names,
-                  int         *value)
+enum_from_string (const char   *text,
+                  const char  **names,
+                  guint         n_names,
+                  int          *value)
 {
-  for (guint i = 0; text != NULL && i < n_names; i++)
-    if (g_ascii_strcasecmp (text, names[i]) == 0)
-      {
-        *value = i;
-        return TRUE;
-      }
-  return FALSE;
+  g_autofree char *lower = text ? g_ascii_strdown (text, -1) : NULL;
+
+  return catd_name_lookup (names, n_names, lower, value);
 }
 
 const char *
