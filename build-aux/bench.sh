@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench.sh - the CATD Station benchmarks of issue 2
+# bench.sh - the CATD Station benchmarks of issues 2 and 3
 #
 # Copyright 2026 The CATD Station authors
 #
@@ -19,11 +19,28 @@
 #   - `catdctl init` of the state catalog: seconds and peak memory;
 #   - with every acta verified: `catdctl status` and
 #     `catdctl export --format prep-csv` (all elections): time and peak memory.
+# and, on a small station of its own, the scanning of issue 3 through SANE's
+# test and pnm backends (tests/sane):
+#   - per page, a whole `catdctl scan --acta` process (acquire, checks, TIFF
+#     Deflate, hash, fsync, commit) against the script a user would write for
+#     the same page, device and options (scanimage --format=tiff, tiffcp -c
+#     zip:p2, sha256sum, sync) and against bare scanimage --format=tiff, the
+#     acquisition floor; median of CATD_BENCH_SCAN_REPS runs, sides taken in
+#     turn; Letter at 300 dpi, grey and colour, a synthetic acta page through
+#     the pnm backend and the test backend's own pictures;
+#   - where one page's time goes in-process, stage by stage;
+#   - pages per minute of a 50-page feeder batch (test backend, 10 sheets a
+#     job), the next sheet acquired while the page before is stored, against
+#     the same pages strictly one after another; with the test backend as
+#     fast as it is (~15 ms a page) and slowed to ~0.4 s a page (read-delay),
+#     as a real feeder is.
 # and prints one table: measure, value, baseline, ratio, target, PASS/FAIL.
 # Exits 1 if a target is missed, 2 if the bench itself failed.
 #
 # Needs only what the project builds with, bash and /usr/bin/python3 (peak
-# memory comes from getrusage in tests/bench/catd-bench, not /usr/bin/time).
+# memory comes from getrusage in tests/bench/catd-bench, not /usr/bin/time),
+# and for the scanning baselines scanimage (sane-utils), tiffcp
+# (libtiff-tools) and sha256sum.
 #
 # Environment:
 #   CATD_BENCH_BUILDDIR  the meson build directory (default: build/ at the top)
@@ -33,6 +50,8 @@
 #   CATD_BENCH_DURABLE   1: fill the station with real fsyncs (one per action,
 #                        three more per image: minutes more here, far more on a
 #                        slow disk) instead of skipping them
+#   CATD_BENCH_SCAN_REPS runs of each side per single-page scan measure (default 7)
+#   CATD_BENCH_ADF_PAGES pages of each feeder batch (default 50)
 #   CATD_BENCH_KEEP      1: keep the scratch directory and print where it is
 
 set -euo pipefail
@@ -44,12 +63,17 @@ n=${CATD_BENCH_N:-300}
 runs=${CATD_BENCH_RUNS:-50}
 casillas=${CATD_BENCH_CASILLAS:-10000}
 durable=${CATD_BENCH_DURABLE:-0}
+scan_reps=${CATD_BENCH_SCAN_REPS:-7}
+adf_pages=${CATD_BENCH_ADF_PAGES:-50}
 python=/usr/bin/python3
 
 say () { printf '== %s\n' "$*" >&2; }
 fail () { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
 
 [ -x "$python" ] || fail "$python is needed (Debian package python3)"
+command -v scanimage > /dev/null || fail "scanimage is needed (Debian package sane-utils)"
+command -v tiffcp > /dev/null || fail "tiffcp is needed (Debian package libtiff-tools)"
+command -v sha256sum > /dev/null || fail "sha256sum is needed (Debian package coreutils)"
 
 # ---- build ------------------------------------------------------------------
 
@@ -64,11 +88,15 @@ if ! grep -q '^build tests/bench/catd-bench:' "$build/build.ninja"; then
   fail "tests/bench/catd-bench is not in $build: it needs subdir('bench') in tests/meson.build \
 and the tests option on (meson configure $build -Dtests=true)"
 fi
-say "building catdctl and catd-bench"
-ninja -C "$build" src/catdctl tests/bench/catd-bench >&2 || fail "the build failed"
+say "building catdctl, catd-scand and catd-bench"
+ninja -C "$build" src/catdctl src/catd-scand tests/bench/catd-bench >&2 || fail "the build failed"
 
 catdctl=$build/src/catdctl
 bench=$build/tests/bench/catd-bench
+# SANE sees only the test and pnm backends; catdctl finds its helper beside
+# itself, catd-bench through CATD_SCAND.
+export SANE_CONFIG_DIR=$top/tests/sane
+export CATD_SCAND=$build/src/catd-scand
 
 # Numbers from an unoptimised or sanitizer build are not worth comparing.
 buildinfo=$(meson introspect "$build" --buildoptions | "$python" -c '
@@ -135,6 +163,180 @@ say "page checks on synthetic 300 dpi pages"
   fail "the page checks failed"
 record meta.actas "$("$catdctl" --data-dir "$station" --json status |
   "$python" -c 'import json, sys; print(json.load(sys.stdin)["actas_esperadas"])')"
+
+# ---- scanning (issue 3) ------------------------------------------------------------
+
+# A station of its own, so that the state-sized one is left as the measures
+# above and below expect it. The `sync` of the user's script flushes every
+# dirty page of the machine, so whatever the bench itself wrote (a page
+# file, the last run's raw.tif) is flushed or removed before each timed run.
+scan_station=$work/scan-station
+scan_tmp=$work/scan
+scan_start=$SECONDS
+mkdir -p "$scan_tmp"
+record meta.scan_reps "$scan_reps"
+record meta.adf_pages "$adf_pages"
+
+say "scanning: a station for the scan measures"
+# Actas needed: 2 x 2 feeder batches, 4 single-page measures, 4 x 6 for the
+# stages; three actas a casilla, and some to spare.
+"$python" "$top/build-aux/gen-catalog.py" \
+  --casillas $(((4 * adf_pages + 4 * scan_reps + 24) / 3 + 50)) \
+  --distritos 2 --municipios 4 --seed 3 --out "$work/scan-catalog.json"
+"$catdctl" --data-dir "$scan_station" init --station-id BENCH-SCAN \
+  --catalog "$work/scan-catalog.json" > /dev/null || fail "catdctl init (scan station) failed"
+"$bench" users --dir "$scan_station" > /dev/null || fail "adding the scan station's users failed"
+
+# The script a user would otherwise write for one page; "bare" stops after
+# scanimage (the acquisition floor). Warnings (scanimage rounding Letter to
+# the test backend's millimetres, tiffcp on zip:p2) go to a log that is
+# shown if the script fails. SANE's test backend ends its reader thread
+# with pthread_cancel (), which now and then leaves the loader's lock held
+# and scanimage hung at exit (catd-scand guards against it, see
+# src/scan/catd-scand.c): such a run exits 75 and is run again.
+cat > "$scan_tmp/user-script.sh" <<'SCRIPT'
+#!/bin/sh
+set -e
+dir=$1 compress=$2
+shift 2
+rc=0
+timeout -k 1 20 scanimage "$@" --format=tiff > "$dir/raw.tif" 2>> "$dir/script.log" || rc=$?
+case $rc in
+  0) ;;
+  124|137) exit 75 ;;
+  *) exit $rc ;;
+esac
+[ "$compress" = bare ] && exit 0
+tiffcp -c "$compress" "$dir/raw.tif" "$dir/out.tif" 2>> "$dir/script.log"
+sha256sum "$dir/out.tif"
+sync
+SCRIPT
+chmod +x "$scan_tmp/user-script.sh"
+
+settle () {
+  rm -f "$scan_tmp/raw.tif" "$scan_tmp/out.tif"
+  sync
+}
+
+# scan_side KEY COMMAND...: one timed run, on a quiet disk; a run whose
+# scanimage hung is counted and run again.
+scan_side () {
+  local key=$1 hangs=0 rc
+  shift
+  while :; do
+    settle
+    rc=0
+    "$bench" run --key "$key" -- "$@" > "$scan_tmp/run.txt" || rc=$?
+    if [ $rc = 0 ]; then
+      cat "$scan_tmp/run.txt" >> "$results"
+      return
+    fi
+    if [ $rc = 75 ] && [ $((hangs += 1)) -le 3 ]; then
+      record "$key.hung" 1
+      say "  scanimage hung at exit (test backend); running $key again"
+      continue
+    fi
+    cat "$scan_tmp/script.log" >&2 2> /dev/null
+    fail "$key failed (exit $rc)"
+  done
+}
+
+# scan_config NAME COLOR DEVICE OURS-OPTIONS... -- SCANIMAGE-OPTIONS...: the
+# same page, device and options both ways, $scan_reps times, sides in turn,
+# each time on a fresh acta (a page already digitized would pause the scan).
+# With pnm:0 each run gets a synthetic page of its acta.
+scan_config () {
+  local name=$1 color=$2 device=$3
+  shift 3
+  local ours=() theirs=() seen=0 rep clave arg side color_flag=
+  for arg in "$@"; do
+    if [ "$arg" = -- ]; then seen=1; continue; fi
+    if [ $seen = 0 ]; then ours+=("$arg"); else theirs+=("$arg"); fi
+  done
+  [ "$color" = 1 ] && color_flag=--color
+  say "scanning: $name, $scan_reps runs a side"
+  for rep in $(seq 1 "$scan_reps"); do
+    local page_ours=() page_theirs=()
+    clave=$("$bench" register --dir "$scan_station" --n 1) || fail "registering an acta failed"
+    echo "$clave" >> "$scan_tmp/$name.claves"
+    if [ "$device" = pnm:0 ]; then
+      "$bench" scan-page --dir "$scan_station" --clave "$clave" --out "$scan_tmp/page.pnm" \
+        --seed "$rep" $color_flag || fail "drawing a page failed"
+      page_ours=(--option "filename=$scan_tmp/page.pnm")
+      page_theirs=(--filename "$scan_tmp/page.pnm")
+    fi
+    local sides=(ours bare script)
+    [ $((rep % 2)) = 0 ] && sides=(script bare ours)
+    # The same script with the horizontal predictor (zip:2), the Deflate
+    # variant the station stores: for the acta pages only.
+    [ "$device" = pnm:0 ] && sides+=(script_pred)
+    for side in "${sides[@]}"; do
+      case $side in
+        ours)
+          scan_side "scan.$name.ours" "$catdctl" --data-dir "$scan_station" --user digi scan \
+            --device "$device" --resolution 300 "${ours[@]}" "${page_ours[@]}" --acta "$clave" ;;
+        bare)
+          scan_side "scan.$name.bare" "$scan_tmp/user-script.sh" "$scan_tmp" bare \
+            -d "$device" --resolution 300 "${theirs[@]}" "${page_theirs[@]}" ;;
+        script|script_pred)
+          scan_side "scan.$name.$side" "$scan_tmp/user-script.sh" "$scan_tmp" \
+            "$([ $side = script ] && echo zip:p2 || echo zip:2)" \
+            -d "$device" --resolution 300 "${theirs[@]}" "${page_theirs[@]}"
+          record "scan.$name.${side}_kib" "$(($(stat -c %s "$scan_tmp/out.tif") / 1024))" ;;
+      esac
+    done
+  done
+  rm -f "$scan_tmp/page.pnm"
+  "$python" - "$scan_station/station.db" "$scan_tmp/$name.claves" "$name" >> "$results" <<'EOF' ||
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+for clave in open(sys.argv[2]).read().split():
+    row = db.execute("SELECT i.size FROM acta a JOIN image i ON i.sha256 = a.image_sha256 "
+                     "WHERE a.clave_acta = ?", (clave,)).fetchone()
+    if row is None:
+        sys.exit(f"acta {clave} has no image after its scan")
+    print(f"scan.{sys.argv[3]}.ours_kib", row[0] // 1024)
+EOF
+    fail "reading the scanned images' sizes failed"
+}
+
+letter=(-l 0 -t 0 -x 215.9 -y 279.4)
+scan_config pnm_gray 0 pnm:0 --mode gray --
+scan_config pnm_color 1 pnm:0 --mode color --
+scan_config test_gray 0 test:0 --mode gray --option test-picture=Grid -- \
+  --mode Gray "${letter[@]}" --test-picture Grid
+scan_config test_color 1 test:0 --mode color --option "test-picture=Color pattern" -- \
+  --mode Color "${letter[@]}" --test-picture "Color pattern"
+
+say "scanning: where a page's time goes, in-process (5 pages each)"
+for name in pnm_gray pnm_color test_gray test_color; do
+  color_flag=
+  case $name in *color) color_flag=--color ;; esac
+  case $name in
+    pnm_*)
+      clave=$("$bench" register --dir "$scan_station" --n 1) || fail "registering an acta failed"
+      "$bench" scan-page --dir "$scan_station" --clave "$clave" --out "$scan_tmp/page.pnm" \
+        --seed 9 $color_flag || fail "drawing a page failed"
+      device=(--device pnm:0 --option "filename=$scan_tmp/page.pnm") ;;
+    test_gray) device=(--device test:0 --option test-picture=Grid) ;;
+    test_color) device=(--device test:0 --option "test-picture=Color pattern") ;;
+  esac
+  settle
+  "$bench" scan-stages --dir "$scan_station" --scratch "$scan_tmp" --label "stage.$name" \
+    "${device[@]}" $color_flag --n 5 >> "$results" || fail "scan-stages ($name) failed"
+  rm -rf "$scan_tmp/page.pnm" "$scan_tmp"/stage-images-*
+done
+
+say "scanning: $adf_pages-page feeder batches, overlapped and one page after another"
+settle
+"$bench" adf --dir "$scan_station" --label adf.fast --device test:0 --option test-picture=Grid \
+  --pages "$adf_pages" >> "$results" || fail "the feeder batch (fast) failed"
+settle
+"$bench" adf --dir "$scan_station" --label adf.slow --device test:0 --option test-picture=Grid \
+  --option read-delay=yes --option read-delay-duration=25000 --pages "$adf_pages" \
+  >> "$results" || fail "the feeder batch (slow) failed"
+record meta.scan_seconds "$((SECONDS - scan_start))"
+rm -rf "$scan_station"
 
 # ---- latency on the empty station -------------------------------------------------
 
@@ -314,6 +516,89 @@ row("blank check + QR read + acta lookup p50", pct("pages.check_ms", 50), "ms",
     target="< 60 ms", check=("lt", 60.0))
 row("blank check + QR read + acta lookup max", max(samples("pages.check_ms")), "ms")
 row("drawing a synthetic page p50 (catdctl synth)", pct("pages.synth_ms", 50), "ms")
+
+reps = int(values["meta.scan_reps"][0])
+section(f"Scanning (issue 3): one Letter page at 300 dpi, whole processes, median of {reps} runs "
+        "a side in turn; baseline = the user's script for the same page, device and options "
+        "(scanimage --format=tiff, tiffcp -c zip:p2, sha256sum, sync)")
+configs = (("pnm_gray", "synthetic acta page, grey (pnm)"),
+           ("pnm_color", "synthetic acta page, colour (pnm)"),
+           ("test_gray", "test backend Grid, grey"),
+           ("test_color", "test backend Color pattern, colour"))
+for name, what in configs:
+    ours = pct(f"scan.{name}.ours.wall_ms", 50)
+    script = pct(f"scan.{name}.script.wall_ms", 50)
+    bare = pct(f"scan.{name}.bare.wall_ms", 50)
+    row(f"catdctl scan --acta, {what}", ours, "ms", script, "<= 0.8x", ("ratio", 0.8))
+    row("  ours against bare scanimage --format=tiff (acquisition floor)", ours, "ms", bare)
+    row("  the user's script against bare scanimage", script, "ms", bare)
+    if f"scan.{name}.script_pred.wall_ms" in values:
+        row("  ours against the script with tiffcp -c zip:2 (predictor, as stored)", ours, "ms",
+            pct(f"scan.{name}.script_pred.wall_ms", 50))
+    row("  stored TIFF, ours against the script's (zip:p2)",
+        pct(f"scan.{name}.ours_kib", 50) / 1024, "MiB", pct(f"scan.{name}.script_kib", 50) / 1024)
+    hung = sum(len(values.get(f"scan.{name}.{side}.hung", []))
+               for side in ("script", "bare", "script_pred"))
+    if hung:
+        row("  scanimage runs hung at exit (test backend) and run again", hung)
+
+for name, what in configs:
+    k = f"stage.{name}"
+    stages = ("acquire", "gray", "check", "encode", "bind")
+    inproc = sum(one(f"{k}.{s}_ms.p50") for s in stages)
+    section(f"Where the time goes, {what}, {values[f'{k}.size'][0]}: in-process p50 of 5 pages, "
+            "the scanner's helper running; ratios against our pipeline in-process")
+    row("acquire: the SANE backend in catd-scand, the page over the socket",
+        one(f"{k}.acquire_ms.p50"), "ms", inproc)
+    row("  the first acquisition (starts catd-scand, SANE, the device)",
+        one(f"{k}.acquire_first_ms"), "ms")
+    if name.endswith("color"):
+        row("luminance copy for the checks (catd_scan_page_get_gray)", one(f"{k}.gray_ms.p50"),
+            "ms", inproc)
+    row("blank check + QR read + acta lookup", one(f"{k}.check_ms.p50"), "ms", inproc)
+    row("TIFF Deflate+predictor encode (catd_tiff_encode)", one(f"{k}.encode_ms.p50"), "ms", inproc)
+    row("catd_station_bind_image, of which:", one(f"{k}.bind_ms.p50"), "ms", inproc)
+    row("  SHA-256 (GLib)", one(f"{k}.hash_ms.p50"), "ms", inproc)
+    row("  temporary file write + fsync", one(f"{k}.write_fsync_ms.p50"), "ms", inproc)
+    row("  read-back: libtiff decodes the file again (catd_image_check_tiff)",
+        one(f"{k}.readback_ms.p50"), "ms", inproc)
+    row("  catd_image_store whole (hash, write, fsync, read-back, rename, dir fsync)",
+        one(f"{k}.store_ms.p50"), "ms", inproc)
+    row("  the rest: SQL transaction and commit (bind less store)",
+        one(f"{k}.bind_ms.p50") - one(f"{k}.store_ms.p50"), "ms", inproc)
+    row("our pipeline in-process (acquire + checks + encode + bind)", inproc, "ms")
+    row("catdctl scan p50 less that (a different moment: only roughly its overhead)",
+        pct(f"scan.{name}.ours.wall_ms", 50) - inproc, "ms")
+    row("  of which the yescrypt PIN check (in-process p50, above)", one("pin.verify_ms.p50"), "ms")
+    row("  of which starting catd-scand and SANE (first acquisition less p50)",
+        one(f"{k}.acquire_first_ms") - one(f"{k}.acquire_ms.p50"), "ms")
+    def mib(stage):
+        return f"{one(f'{k}.{stage}_kib.p50') / 1024:.1f} MiB"
+    row(f"encode ({mib('encode')}) as 64-row strips (libdeflate), level 6 "
+        f"({mib('strips_l6')})", one(f"{k}.strips_l6_ms.p50"), "ms", one(f"{k}.encode_ms.p50"))
+    row(f"  the same at level 1 ({mib('strips_l1')})", one(f"{k}.strips_l1_ms.p50"), "ms",
+        one(f"{k}.encode_ms.p50"))
+    if f"{k}.parallel_l1_ms.p50" in values:
+        row(f"  the same at level 1 on {int(one(f'{k}.processors'))} processors "
+            f"({mib('parallel_l1')})", one(f"{k}.parallel_l1_ms.p50"), "ms",
+            one(f"{k}.encode_ms.p50"))
+
+pages = int(values["meta.adf_pages"][0])
+section(f"Feeder batch of {pages} pages (test backend Grid, grey, Letter 300 dpi, 10 sheets a job, "
+        "bound by hand: no QR); baseline = the same pages one after another, no overlap")
+for label, what in (("adf.fast", "the test backend at full speed"),
+                    ("adf.slow", "the test backend slowed by read-delay")):
+    acquire = one(f"{label}.acquire_ms.p50")
+    row(f"pages per minute, {what} ({acquire:.0f} ms a page)", one(f"{label}.overlapped_ppm"),
+        "pages/min", one(f"{label}.sequential_ppm"))
+    row("  time per page", 60000 / one(f"{label}.overlapped_ppm"), "ms",
+        60000 / one(f"{label}.sequential_ppm"))
+    row("  acquisition per page p50 (sequential side)", acquire, "ms")
+    row("  checks per page p50 (before the next sheet may be fed)",
+        one(f"{label}.check_ms.p50"), "ms")
+    row("  encode + store + commit per page p50 (what overlaps)",
+        one(f"{label}.store_ms.p50"), "ms")
+row("scanning measures, wall", one("meta.scan_seconds"), "s")
 
 section(f"Catalog import: {values['meta.casillas'][0]} casillas, "
         f"{int(one('meta.actas'))} actas, {one('meta.catalog_bytes') / 2**20:.1f} MiB of JSON")

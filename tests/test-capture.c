@@ -723,6 +723,10 @@ test_async_and_signals (Fixture       *f,
   as.loop = g_main_loop_new (NULL, FALSE);
   as.main_thread = g_thread_self ();
   as.changes = g_ptr_array_new_with_free_func (g_free);
+  /* Signals are always emitted from the main context, later: the
+   * fixture's own actions are delivered here first, unwatched. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   handler = g_signal_connect (f->station, "acta-changed", G_CALLBACK (acta_changed_cb), &as);
 
   catd_station_capture_async (f->station, f->cap_a, f->clave, f->values_a, NULL,

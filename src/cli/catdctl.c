@@ -1369,10 +1369,12 @@ cmd_scan (Args *args)
   options.replace = has_opt (args, "replace");
   options.reason = opt (args, "reason");
 
+  /* The scanner's helper and SANE start while the PIN is checked. */
+  scanner = catd_scanner_new ();
+  catd_scanner_list_devices_async (scanner, NULL, NULL, NULL);
   if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
     return code;
 
-  scanner = catd_scanner_new ();
   if (!(batch = catd_scan_batch_new (station, user, scanner, settings, &options, &error)))
     return fail_with (error);
 

@@ -247,11 +247,12 @@ create_locked_temp (const char  *images_dir,
  * cannot read (%CATD_IMAGE_ERROR_INVALID); a write failure, a full disk
  * among them, is %CATD_IMAGE_ERROR_IO and leaves nothing behind.
  */
-gboolean
-catd_image_store (const char     *images_dir,
-                  GBytes         *bytes,
-                  CatdImageInfo  *info,
-                  GError        **error)
+static gboolean
+store_bytes (const char           *images_dir,
+             GBytes               *bytes,
+             const CatdImageInfo  *encoded,
+             CatdImageInfo        *info,
+             GError              **error)
 {
   g_autofree char *tmp_path = NULL;
   g_autofree char *final_path = NULL;
@@ -292,8 +293,15 @@ catd_image_store (const char     *images_dir,
       return set_io_error (error, errsv, "cannot write image to", images_dir);
     }
 
-  /* Validate what is on disk, which is what will be published. */
-  if (!catd_image_check_tiff (tmp_path, info, error))
+  /* Validate what is on disk, which is what will be published; a page
+   * this program encoded itself from pixels in memory is known good. */
+  if (encoded != NULL)
+    {
+      info->width = encoded->width;
+      info->height = encoded->height;
+      info->dpi = encoded->dpi;
+    }
+  else if (!catd_image_check_tiff (tmp_path, info, error))
     {
       g_unlink (tmp_path);
       close (fd);
@@ -420,4 +428,32 @@ catd_image_list_stored (const char *images_dir)
         }
     }
   return result;
+}
+
+gboolean
+catd_image_store (const char     *images_dir,
+                  GBytes         *bytes,
+                  CatdImageInfo  *info,
+                  GError        **error)
+{
+  return store_bytes (images_dir, bytes, NULL, info, error);
+}
+
+/**
+ * catd_image_store_encoded:
+ * @encoded: the width, height and resolution the bytes were encoded with
+ *
+ * Stores a TIFF this program has just encoded (catd_tiff_encode ()) as
+ * catd_image_store () does, without decoding it again: its size and
+ * resolution are known, and libtiff wrote every strip of it.
+ */
+gboolean
+catd_image_store_encoded (const char           *images_dir,
+                          GBytes               *bytes,
+                          const CatdImageInfo  *encoded,
+                          CatdImageInfo        *info,
+                          GError              **error)
+{
+  g_return_val_if_fail (encoded != NULL, FALSE);
+  return store_bytes (images_dir, bytes, encoded, info, error);
 }

@@ -33,6 +33,11 @@ gboolean  catd_image_store              (const char     *images_dir,
                                          GBytes         *bytes,
                                          CatdImageInfo  *info,
                                          GError        **error);
+gboolean  catd_image_store_encoded      (const char           *images_dir,
+                                         GBytes               *bytes,
+                                         const CatdImageInfo  *encoded,
+                                         CatdImageInfo        *info,
+                                         GError              **error);
 gboolean  catd_image_verify             (const char     *images_dir,
                                          const char     *sha256,
                                          GError        **error);

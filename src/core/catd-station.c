@@ -212,9 +212,10 @@ emit_now (CatdStation   *self,
   g_signal_emit (self, signals[ACTA_CHANGED], 0, clave_acta, catd_acta_state_to_string (state));
 }
 
+/* A pending emission does not keep the station open. */
 typedef struct
 {
-  CatdStation   *station;
+  GWeakRef       station;
   char          *clave_acta;
   CatdActaState  state;
 } ChangedEvent;
@@ -223,8 +224,10 @@ static gboolean
 emit_changed_cb (gpointer data)
 {
   ChangedEvent *event = data;
+  g_autoptr(CatdStation) station = g_weak_ref_get (&event->station);
 
-  emit_now (event->station, event->clave_acta, event->state);
+  if (station != NULL)
+    emit_now (station, event->clave_acta, event->state);
   return G_SOURCE_REMOVE;
 }
 
@@ -233,7 +236,7 @@ changed_event_free (gpointer data)
 {
   ChangedEvent *event = data;
 
-  g_object_unref (event->station);
+  g_weak_ref_clear (&event->station);
   g_free (event->clave_acta);
   g_free (event);
 }
@@ -247,11 +250,10 @@ _catd_station_emit_changed (CatdStation   *self,
 {
   ChangedEvent *event = g_new0 (ChangedEvent, 1);
 
-  event->station = g_object_ref (self);
+  g_weak_ref_init (&event->station, self);
   event->clave_acta = g_strdup (clave_acta);
   event->state = state;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT, emit_changed_cb, event,
-                              changed_event_free);
+  catd_idle_add_to (self->context, emit_changed_cb, event, changed_event_free);
 }
 
 /* ---- object --------------------------------------------------------------- */
@@ -2068,7 +2070,10 @@ catd_station_bind_image (CatdStation            *self,
     return FALSE;
   replaced = g_strdup (row.image_sha256);
 
-  if (!catd_image_store (catd_store_get_images_dir (self->store), tiff, info, error))
+  if (!(options->encoded
+        ? catd_image_store_encoded (catd_store_get_images_dir (self->store), tiff,
+                                    options->encoded, info, error)
+        : catd_image_store (catd_store_get_images_dir (self->store), tiff, info, error)))
     return FALSE;
 
   if (!catd_store_begin (self->store, error))

@@ -62,6 +62,7 @@ typedef struct
   const char *binding;    /* how the page was matched to the acta: "qr", "hand", or NULL */
   gboolean    replace;    /* a re-scan: the old image is kept, the acta shows the new */
   const char *reason;     /* why it is replaced; required with replace */
+  const CatdImageInfo *encoded;  /* encoded here from pixels: width, height, dpi; not decoded again */
 } CatdBindOptions;
 
 /* What the acopio screen shows after a registration. */

@@ -27,6 +27,27 @@ static const char *reason_names[][2] = {
 };
 
 /**
+ * catd_idle_add_to:
+ *
+ * Runs @func once on @context's next iteration, from any thread.
+ * Unlike g_main_context_invoke (), it never runs @func at once in the
+ * calling thread (which GLib does when that thread can acquire @context):
+ * signals promised on a main context must be emitted there.
+ */
+void
+catd_idle_add_to (GMainContext   *context,
+                  GSourceFunc     func,
+                  gpointer        data,
+                  GDestroyNotify  notify)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, func, data, notify);
+  g_source_attach (source, context);
+}
+
+/**
  * catd_name_lookup:
  * @names: spellings, indexed by value; %NULL entries never match
  * @n_names: how many

@@ -49,6 +49,10 @@ typedef enum
 } CatdSinActaReason;
 
 const char        *catd_role_to_string           (CatdRole           role);
+void               catd_idle_add_to              (GMainContext      *context,
+                                                  GSourceFunc        func,
+                                                  gpointer           data,
+                                                  GDestroyNotify     notify);
 gboolean           catd_name_lookup              (const char * const *names,
                                                   guint              n_names,
                                                   const char        *str,

@@ -181,20 +181,20 @@ let_scanner_go_on (CatdScanBatch *self,
 
   request->scanner = g_object_ref (self->scanner);
   request->job = job;
-  g_main_context_invoke_full (self->context, G_PRIORITY_DEFAULT,
-                              continue_cb, request, (GDestroyNotify) continue_request_free);
+  catd_idle_add_to (self->context, continue_cb, request, (GDestroyNotify) continue_request_free);
 }
 
-static gboolean
-store_page (CatdScanBatch   *self,
-            CatdScanResult  *result,
-            const char      *acta,
-            const char      *binding,
-            GError         **error)
+/* The stored TIFF of @page. Its tags name the scanner and the moment of
+ * acquisition to the microsecond, not the acta: the page is encoded while
+ * its checks find out which acta it is. (Two acquisitions never make the
+ * same file, even of a test device's identical pages.) */
+static GBytes *
+encode_page (CatdScanBatch  *self,
+             CatdScanPage   *page,
+             GError        **error)
 {
-  CatdScanPage *page = result->page;
-  g_autofree char *description = g_strdup_printf ("CLAVE_ACTA %s; scanner %s", acta, page->device);
-  g_autoptr(GBytes) tiff = NULL;
+  g_autofree char *when = catd_time_to_iso (page->time_usec);
+  g_autofree char *description = g_strdup_printf ("scanner %s, acquired %s", page->device, when);
   CatdTiffParams params = {
     .width = page->width,
     .height = page->height,
@@ -206,17 +206,47 @@ store_page (CatdScanBatch   *self,
     .description = description,
     .time_usec = page->time_usec,
   };
+
+  return catd_tiff_encode (g_bytes_get_data (page->pixels, NULL), page->stride, &params, error);
+}
+
+typedef struct
+{
+  CatdScanBatch  *batch;
+  CatdScanPage   *page;
+  GBytes         *tiff;
+  GError         *error;
+} EncodeJob;
+
+static gpointer
+encode_thread (gpointer data)
+{
+  EncodeJob *job = data;
+
+  job->tiff = encode_page (job->batch, job->page, &job->error);
+  return NULL;
+}
+
+static gboolean
+store_page (CatdScanBatch   *self,
+            CatdScanResult  *result,
+            GBytes          *tiff,
+            const char      *acta,
+            const char      *binding,
+            GError         **error)
+{
+  CatdScanPage *page = result->page;
+  CatdImageInfo encoded = { .width = page->width, .height = page->height, .dpi = page->dpi };
   CatdBindOptions options = {
     .source = "ESCANER",
     .device = page->device,
     .binding = binding,
     .replace = self->replace,
     .reason = self->reason,
+    .encoded = &encoded,
   };
 
-  tiff = catd_tiff_encode (g_bytes_get_data (page->pixels, NULL), page->stride, &params, error);
-  if (tiff == NULL ||
-      !catd_station_bind_image (self->station, self->user, acta, tiff, &options, &result->info,
+  if (!catd_station_bind_image (self->station, self->user, acta, tiff, &options, &result->info,
                                 error))
     return FALSE;
 
@@ -237,6 +267,62 @@ is_refusal (const GError *error)
          catd_error_classify (error) == CATD_ERROR_CLASS_INVALID;
 }
 
+typedef enum
+{
+  DECIDE_BIND,        /* store it, bound to the acta found */
+  DECIDE_ASK,     /* ask the operator */
+  DECIDE_BLANK_BACK,  /* set aside without asking */
+  DECIDE_FAILED,      /* the station failed */
+} PageDecision;
+
+/* Runs the page's checks and decides what becomes of it. */
+static PageDecision
+check_page (CatdScanBatch   *self,
+            CatdScanResult  *result,
+            const char     **acta,
+            const char     **binding,
+            GError         **error)
+{
+  gsize stride;
+  const guint8 *gray = catd_scan_page_get_gray (result->page, &stride);
+
+  g_clear_pointer (&result->check, catd_page_check_free);
+  result->check = catd_station_check_page (self->station, gray, result->page->width,
+                                           result->page->height, stride, error);
+  if (result->check == NULL)
+    return DECIDE_FAILED;
+
+  /* The back of a sheet scanned on both sides is blank on an acta: it is
+   * recorded and passed over, not asked about. */
+  if (self->settings->source == CATD_SCAN_SOURCE_DUPLEX && result->number % 2 == 0 &&
+      result->check->verdict == CATD_PAGE_BLANK)
+    return DECIDE_BLANK_BACK;
+
+  if (self->acta != NULL)
+    {
+      /* Bound to the acta the operator named: the page must not be blank,
+       * and a QR label on it must name that acta. */
+      if (result->check->verdict != CATD_PAGE_BLANK && result->check->clave_acta != NULL &&
+          !g_str_equal (result->check->clave_acta, self->acta))
+        result->check->verdict = CATD_PAGE_WRONG_ACTA;
+      else if (result->check->verdict != CATD_PAGE_BLANK)
+        {
+          *acta = self->acta;
+          *binding = result->check->clave_acta != NULL ? "qr" : "hand";
+          return DECIDE_BIND;
+        }
+    }
+  else if (result->check->verdict == CATD_PAGE_OK)
+    {
+      *acta = result->check->clave_acta;
+      *binding = "qr";
+      return DECIDE_BIND;
+    }
+
+  result->problem = describe_problem (result->check, self->acta);
+  return DECIDE_ASK;
+}
+
 static void
 page_work_thread (GTask        *task,
                   gpointer      source,
@@ -247,64 +333,48 @@ page_work_thread (GTask        *task,
   CatdScanBatch *self = work->batch;
   CatdScanResult *result = work->result;
   g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) tiff = NULL;
   const char *acta = work->bind_to;
   const char *binding = "hand";
+  EncodeJob job = { self, result->page, NULL, NULL };
+  GThread *encoder;
+  PageDecision decision = DECIDE_BIND;
 
+  /* The page is encoded on a second thread while its checks run: on two
+   * cores the checks then cost the batch nothing. */
+  encoder = g_thread_new ("catd-encode", encode_thread, &job);
   if (acta == NULL)
+    decision = check_page (self, result, &acta, &binding, &error);
+  g_thread_join (encoder);
+  tiff = job.tiff;
+
+  switch (decision)
     {
-      gsize stride;
-      const guint8 *gray = catd_scan_page_get_gray (result->page, &stride);
-
-      g_clear_pointer (&result->check, catd_page_check_free);
-      result->check = catd_station_check_page (self->station, gray, result->page->width,
-                                               result->page->height, stride, &error);
-      if (result->check == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      /* The back of a sheet scanned on both sides is blank on an acta:
-       * it is recorded and passed over, not asked about. */
-      if (self->settings->source == CATD_SCAN_SOURCE_DUPLEX && result->number % 2 == 0 &&
-          result->check->verdict == CATD_PAGE_BLANK)
-        {
-          result->blank_back = TRUE;
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
-
-      if (self->acta != NULL)
-        {
-          /* Bound to the acta the operator named: the page must not be
-           * blank, and a QR label on it must name that acta. */
-          if (result->check->verdict != CATD_PAGE_BLANK && result->check->clave_acta != NULL &&
-              !g_str_equal (result->check->clave_acta, self->acta))
-            result->check->verdict = CATD_PAGE_WRONG_ACTA;
-          else if (result->check->verdict != CATD_PAGE_BLANK)
-            {
-              acta = self->acta;
-              binding = result->check->clave_acta != NULL ? "qr" : "hand";
-            }
-        }
-      else if (result->check->verdict == CATD_PAGE_OK)
-        {
-          acta = result->check->clave_acta;
-          binding = "qr";
-        }
-
-      if (acta == NULL)
-        {
-          result->problem = describe_problem (result->check, self->acta);
-          g_task_return_boolean (task, TRUE);
-          return;
-        }
+    case DECIDE_FAILED:
+      g_clear_error (&job.error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    case DECIDE_BLANK_BACK:
+      result->blank_back = TRUE;
+      G_GNUC_FALLTHROUGH;
+    case DECIDE_ASK:
+      g_clear_error (&job.error);
+      g_task_return_boolean (task, TRUE);
+      return;
+    case DECIDE_BIND:
+    default:
+      break;
+    }
+  if (tiff == NULL)
+    {
+      g_task_return_error (task, job.error);
+      return;
     }
 
   /* The page is good: the next sheet can come while this one is stored. */
   let_scanner_go_on (self, work->job);
 
-  if (!store_page (self, result, acta, binding, &error))
+  if (!store_page (self, result, tiff, acta, binding, &error))
     {
       if (!is_refusal (error))
         {
@@ -607,6 +677,7 @@ catd_scan_batch_new (CatdStation                 *station,
 {
   g_autoptr(CatdScanBatch) self = NULL;
   g_autofree char *acta = NULL;
+  g_autofree char *reason = NULL;
 
   g_return_val_if_fail (CATD_IS_STATION (station), NULL);
   g_return_val_if_fail (CATD_IS_USER (user), NULL);
@@ -617,6 +688,13 @@ catd_scan_batch_new (CatdStation                 *station,
     {
       g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
                    "%s is not a CLAVE_ACTA", options->acta);
+      return NULL;
+    }
+  if (options->replace && (reason = g_strstrip (g_strdup (options->reason ? options->reason : "")))
+      && *reason == '\0')
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                   "replacing an acta's image needs a reason");
       return NULL;
     }
   if (options->replace && acta == NULL)

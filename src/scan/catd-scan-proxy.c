@@ -58,19 +58,23 @@ helper_path (void)
   return g_build_filename (CATD_LIBEXECDIR, "catd-scand", NULL);
 }
 
+/* Ends the helper: @hung, at once; otherwise closing its input asks it to
+ * close the device and exit, and one that does not within the timeout is
+ * taken for hung. */
 static void
-stop_child (Proxy *self)
+stop_child (Proxy    *self,
+            gboolean  hung)
 {
   struct pollfd pfd;
 
   if (self->child == NULL)
     return;
 
-  /* Closing its input asks the helper to close the device and exit; one
-   * that does not within the timeout is hung, and is killed. */
+  if (hung)
+    g_subprocess_force_exit (self->child);
   shutdown (self->fd, SHUT_WR);
   pfd = (struct pollfd) { self->fd, POLLIN, 0 };
-  for (gint64 end = g_get_monotonic_time () + EXIT_TIMEOUT_MS * 1000;;)
+  for (gint64 end = g_get_monotonic_time () + EXIT_TIMEOUT_MS * 1000; !hung;)
     {
       char buffer[4096];
       int left = (int) ((end - g_get_monotonic_time ()) / 1000);
@@ -112,6 +116,12 @@ start_child (Proxy   *self,
     }
   path = helper_path ();
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  {
+    g_autofree char *pid = g_strdup_printf ("%d", (int) getpid ());
+
+    /* So that it can tell whether the station is still there. */
+    g_subprocess_launcher_setenv (launcher, "CATD_STATION_PID", pid, TRUE);
+  }
   g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
   g_subprocess_launcher_take_stdout_fd (launcher, dup (fds[1]));
   self->child = g_subprocess_launcher_spawn (launcher, &local_error, path, NULL);
@@ -137,7 +147,7 @@ helper_failed (Proxy        *self,
 {
   g_autofree char *detail = g_strdup_printf ("the scanner driver stopped (%s)", cause->message);
 
-  stop_child (self);
+  stop_child (self, TRUE);
   catd_scan_set_error (error, CATD_SCAN_ERROR_IO, self->open_name, detail);
 }
 
@@ -385,8 +395,11 @@ proxy_end_job (CatdScanBackend *backend)
   Proxy *self = (Proxy *) backend;
   g_autoptr(JsonNode) answer = NULL;
 
+  /* After a failed page this is where a backend joins its reader thread,
+   * which may never end (see catd-scand.c): a helper that does not answer
+   * soon is killed, and the next job starts another. */
   if (self->child != NULL)
-    answer = call (self, CATD_WIRE_END_JOB, NULL, REQUEST_TIMEOUT, NULL);
+    answer = call (self, CATD_WIRE_END_JOB, NULL, CANCEL_TIMEOUT, NULL);
 }
 
 static void
@@ -394,7 +407,7 @@ proxy_free (CatdScanBackend *backend)
 {
   Proxy *self = (Proxy *) backend;
 
-  stop_child (self);
+  stop_child (self, FALSE);
   g_free (self->open_name);
   g_free (self);
 }

@@ -18,6 +18,12 @@
 /* Everything here runs in the catd-scand helper process (see
  * catd-scan-proxy.c for why), on its one thread.
  *
+ * A failed page is not sane_cancel ()'d where it fails: the helper answers
+ * the error first, and the job's end (end_job) cancels. sane_cancel () is
+ * where a backend joins its reader thread, and a reader thread cancelled in
+ * the wrong place never ends: the station must hear of the jam before
+ * that, and then the helper is killed if it does not come back.
+ *
  * Backends name the same things differently: a feeder is "ADF",
  * "Automatic Document Feeder" or "ADF Front", grey is "Gray" or
  * "Grayscale", and duplex is a source on some devices and a separate
@@ -100,9 +106,10 @@ sane_backend_free (CatdScanBackend *backend)
 {
   SaneBackend *self = (SaneBackend *) backend;
 
+  /* The handle is closed; sane_exit () is not called: the helper exits
+   * right after, and sane_exit () would only unload the backends, leaving
+   * what they allocated unattributable to a leak checker. */
   sane_backend_close (backend);
-  if (self->initialized)
-    sane_exit ();
   g_free (self);
 }
 
@@ -688,7 +695,6 @@ read_frame (SaneBackend           *self,
 
       if (g_cancellable_is_cancelled (cancellable))
         {
-          sane_cancel (self->handle);
           catd_scan_set_error (error, CATD_SCAN_ERROR_CANCELLED, self->name, NULL);
           return FALSE;
         }
@@ -701,7 +707,6 @@ read_frame (SaneBackend           *self,
         break;
       if (status != SANE_STATUS_GOOD)
         {
-          sane_cancel (self->handle);
           set_status_error (error, status, self->name, "reading the page");
           return FALSE;
         }
@@ -715,7 +720,6 @@ read_frame (SaneBackend           *self,
   if (frame->params.bytes_per_line <= 0 ||
       frame->data->len < (expected > 0 ? expected : (gsize) frame->params.bytes_per_line))
     {
-      sane_cancel (self->handle);
       catd_scan_set_error (error, CATD_SCAN_ERROR_FAILED, self->name,
                            "the page ended before it was complete");
       return FALSE;
@@ -832,15 +836,12 @@ sane_backend_acquire (CatdScanBackend       *backend,
       status = sane_start (self->handle);
       if (status != SANE_STATUS_GOOD)
         {
-          /* A failed start leaves the device waiting for sane_cancel (). */
-          sane_cancel (self->handle);
           set_status_error (error, status, self->name, "starting the scan");
           return NULL;
         }
       status = sane_get_parameters (self->handle, &frame->params);
       if (status != SANE_STATUS_GOOD)
         {
-          sane_cancel (self->handle);
           set_status_error (error, status, self->name, "reading the page's size");
           return NULL;
         }
@@ -854,7 +855,6 @@ sane_backend_acquire (CatdScanBackend       *backend,
         break;
       if (frames->len >= 3)
         {
-          sane_cancel (self->handle);
           catd_scan_set_error (error, CATD_SCAN_ERROR_FAILED, self->name,
                                "the scanner sent more frames than a page has");
           return NULL;

@@ -9,6 +9,8 @@
 
 #include <locale.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "catd-scan-backend.h"
@@ -218,6 +220,13 @@ main (int    argc,
   setlocale (LC_ALL, "");
   /* The station may be gone while an answer is written. */
   signal (SIGPIPE, SIG_IGN);
+  /* A helper hung in a backend never reads its closed socket: it dies with
+   * the station instead (the thread that started it, the scanner's). One
+   * whose station died before this line exits here. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  if (g_getenv ("CATD_STATION_PID") != NULL &&
+      getppid () != (pid_t) atoi (g_getenv ("CATD_STATION_PID")))
+    return 1;
 
   if (argc > 1)
     {

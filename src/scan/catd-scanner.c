@@ -52,9 +52,11 @@ typedef enum
   EVENT_FINISHED,
 } EventKind;
 
+typedef struct _Worker Worker;
+
 typedef struct
 {
-  GWeakRef       scanner;
+  Worker        *worker;
   EventKind      kind;
   guint          job;
   guint          number;
@@ -63,8 +65,8 @@ typedef struct
   GError        *error;
 } Event;
 
-/* Shared between the scanner object and its thread. */
-typedef struct
+/* Shared between the scanner object, its thread and pending events. */
+struct _Worker
 {
   CatdScanBackend *backend;        /* worker thread only */
   GAsyncQueue     *requests;
@@ -75,7 +77,7 @@ typedef struct
   char            *wanted;
   CatdScanDevice  *device;
   gboolean         open;
-} Worker;
+};
 
 struct _CatdScanner
 {
@@ -484,10 +486,13 @@ catd_page_size_get_mm (CatdPageSize  size,
 
 /* Events, from the worker to the main context. */
 
+static void worker_clear (Worker *worker);
+
 static void
 event_free (Event *event)
 {
-  g_weak_ref_clear (&event->scanner);
+  if (event->worker != NULL)
+    g_atomic_rc_box_release_full (event->worker, (GDestroyNotify) worker_clear);
   g_clear_pointer (&event->page, catd_scan_page_unref);
   g_clear_error (&event->error);
   g_free (event);
@@ -497,7 +502,7 @@ static gboolean
 deliver_event_cb (gpointer data)
 {
   Event *event = data;
-  g_autoptr(CatdScanner) self = g_weak_ref_get (&event->scanner);
+  g_autoptr(CatdScanner) self = g_weak_ref_get (&event->worker->scanner);
 
   if (self == NULL)
     return G_SOURCE_REMOVE;
@@ -542,7 +547,6 @@ new_event (EventKind kind,
 {
   Event *event = g_new0 (Event, 1);
 
-  g_weak_ref_init (&event->scanner, NULL);
   event->kind = kind;
   event->job = job;
   return event;
@@ -552,11 +556,11 @@ static void
 post_event (Worker *worker,
             Event  *event)
 {
-  g_autoptr(GObject) scanner = g_weak_ref_get (&worker->scanner);
-
-  g_weak_ref_set (&event->scanner, scanner);
-  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, deliver_event_cb, event,
-                              (GDestroyNotify) event_free);
+  /* The event holds the worker, not the scanner: a strong reference
+   * taken here could be the last one, and finalize would join this
+   * very thread. */
+  event->worker = g_atomic_rc_box_acquire (worker);
+  catd_idle_add_to (worker->context, deliver_event_cb, event, (GDestroyNotify) event_free);
 }
 
 /* The worker thread. */
@@ -577,6 +581,8 @@ progress_cb (double   fraction,
   Event *event;
 
   if (fraction >= 0 && fraction < 1 && fraction - state->last < PROGRESS_STEP)
+    return;
+  if (fraction >= 1 && state->last >= 1)
     return;
   /* A page of unknown length is said to be so once. */
   if (fraction < 0 && state->sent_unknown)
@@ -703,6 +709,8 @@ check_still_present (Worker  *worker,
     return;
 
   close_device (worker);
+  if (worker->device == NULL)
+    return;
   devices = worker->backend->list_devices (worker->backend, NULL);
   for (guint i = 0; devices != NULL && i < devices->len; i++)
     present |= g_str_equal (((CatdScanDevice *) g_ptr_array_index (devices, i))->name,
@@ -766,8 +774,10 @@ run_job (Worker   *worker,
   double dpi = 0;
   Event *event;
 
-  if (!ensure_open (worker, request->settings->device, &error) ||
-      !worker->backend->configure (worker->backend, request->settings, &dpi, &error))
+  /* A device that cannot be found or opened says so itself. */
+  if (!ensure_open (worker, request->settings->device, &error))
+    goto done;
+  if (!worker->backend->configure (worker->backend, request->settings, &dpi, &error))
     {
       check_still_present (worker, &error);
       goto done;
@@ -831,16 +841,13 @@ done:
 }
 
 static void
-worker_free (Worker *worker)
+worker_clear (Worker *worker)
 {
-  close_device (worker);
-  worker->backend->free (worker->backend);
   g_async_queue_unref (worker->requests);
   g_main_context_unref (worker->context);
   g_weak_ref_clear (&worker->scanner);
   g_free (worker->wanted);
   catd_scan_device_free (worker->device);
-  g_free (worker);
 }
 
 static gpointer
@@ -873,7 +880,9 @@ worker_thread (gpointer data)
       request_free (request);
     }
 
-  worker_free (worker);
+  close_device (worker);
+  worker->backend->free (worker->backend);
+  g_atomic_rc_box_release_full (worker, (GDestroyNotify) worker_clear);
   return NULL;
 }
 
@@ -888,7 +897,12 @@ catd_scanner_finalize (GObject *object)
     g_cancellable_cancel (self->active_cancellable);
   g_clear_object (&self->active_cancellable);
   push_request (self->worker, REQUEST_QUIT, 0);
-  g_thread_join (self->thread);
+  /* The worker may drop the last reference itself (a GTask's source
+   * object): it then quits on its own after this request. */
+  if (g_thread_self () == self->thread)
+    g_thread_unref (self->thread);
+  else
+    g_thread_join (self->thread);
 
   G_OBJECT_CLASS (catd_scanner_parent_class)->finalize (object);
 }
@@ -953,7 +967,7 @@ CatdScanner *
 catd_scanner_new_for_backend (CatdScanBackend *backend)
 {
   CatdScanner *self = g_object_new (CATD_TYPE_SCANNER, NULL);
-  Worker *worker = g_new0 (Worker, 1);
+  Worker *worker = g_atomic_rc_box_new0 (Worker);
 
   g_return_val_if_fail (backend != NULL, NULL);
 

@@ -112,9 +112,12 @@ catd_tiff_encode (const guint8          *pixels,
 {
   g_autoptr(GDateTime) when = NULL;
   g_autofree char *datetime = NULL;
-  g_autofree guint8 *row = NULL;
-  MemFile f = { g_byte_array_new (), 0 };
+  g_autofree guint8 *strip = NULL;
+  gsize row_bytes = (gsize)params->width * params->channels;
+  /* A page deflates to about a fifth of its size: start near there. */
+  MemFile f = { g_byte_array_sized_new (row_bytes * params->height / 4 + 4096), 0 };
   TIFF *tif;
+  guint rows_per_strip;
   gboolean ok = TRUE;
 
   g_return_val_if_fail (pixels != NULL && params != NULL, NULL);
@@ -164,23 +167,32 @@ catd_tiff_encode (const guint8          *pixels,
       TIFFSetField (tif, TIFFTAG_PHOTOMETRIC, PHOTOMETRIC_YCBCR);
       TIFFSetField (tif, TIFFTAG_JPEGCOLORMODE, JPEGCOLORMODE_RGB);
       TIFFSetField (tif, TIFFTAG_JPEGQUALITY, 90);
-      TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, 16);
+      rows_per_strip = 16;
     }
   else
     {
       TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
       TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
+      /* Level 1: a fifth of level 6's time for files about 1 % larger
+       * (measured on synthetic actas at 300 dpi). */
+      TIFFSetField (tif, TIFFTAG_ZIPQUALITY, 1);
       TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
                     params->channels == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
-      TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, TIFFDefaultStripSize (tif, 0));
+      /* Whole strips of 64 rows, each encoded in one call, which lets
+       * libtiff use libdeflate instead of zlib's streaming. */
+      rows_per_strip = 64;
     }
+  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
 
-  /* libtiff's predictor rewrites the row it is given: it gets a copy. */
-  row = g_malloc ((gsize)params->width * params->channels);
-  for (guint y = 0; ok && y < params->height; y++)
+  /* libtiff's predictor rewrites what it is given: it gets a copy. */
+  strip = g_malloc (row_bytes * rows_per_strip);
+  for (guint y = 0, s = 0; ok && y < params->height; y += rows_per_strip, s++)
     {
-      memcpy (row, pixels + (gsize)y * stride, (gsize)params->width * params->channels);
-      ok = TIFFWriteScanline (tif, row, y, 0) == 1;
+      guint rows = MIN (rows_per_strip, params->height - y);
+
+      for (guint r = 0; r < rows; r++)
+        memcpy (strip + r * row_bytes, pixels + (gsize)(y + r) * stride, row_bytes);
+      ok = TIFFWriteEncodedStrip (tif, s, strip, (tmsize_t)(rows * row_bytes)) >= 0;
     }
   ok = ok && TIFFFlush (tif) == 1;
   TIFFClose (tif);

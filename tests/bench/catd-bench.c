@@ -1,4 +1,4 @@
-/* catd-bench.c - the benchmark driver behind build-aux/bench.sh (issue 2)
+/* catd-bench.c - the benchmark driver behind build-aux/bench.sh (issues 2 and 3)
  *
  * Copyright 2026 The CATD Station authors
  *
@@ -16,6 +16,11 @@
  *   catd-bench query    --dir D --out DIR [--sql-profile]
  *   catd-bench pages    --dir D --scratch DIR
  *   catd-bench sqlite-once --db F
+ *   catd-bench register --dir D --n N [--seed S]
+ *   catd-bench scan-page --dir D --clave C --out FILE [--color] [--seed S]
+ *   catd-bench scan-stages --dir D --scratch DIR --label L --device DEV [--color]
+ *                       [--option NAME=VALUE]... [--n N] [--seed S]
+ *   catd-bench adf      --dir D --label L --device DEV [--option NAME=VALUE]... [--pages N]
  *   catd-bench run      --key K [--stdout] -- COMMAND ARGS...
  *
  * Latency is always compared with a baseline measured in the same run on the
@@ -44,10 +49,16 @@
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
+#include <tiffio.h>
+#ifdef HAVE_LIBDEFLATE
+#include <libdeflate.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
+#include "catd-image.h"
 #include "catd-page.h"
+#include "catd-scan-batch.h"
 #include "catd-station.h"
 #include "catd-synth.h"
 #include "catd-test-util.h"
@@ -1102,6 +1113,946 @@ cmd_run (const char  *key,
   return 128 + (WIFSIGNALED (status) ? WTERMSIG (status) : 0);
 }
 
+/* ---- scanning (issue 3) ------------------------------------------------------------ */
+
+/* The scanning measures drive the product's own scanner (CatdScanner, SANE
+ * in the catd-scand helper, found through CATD_SCAND) and its batches, on a
+ * station of their own; bench.sh times whole catdctl processes against the
+ * script a user would write, and these say where the time goes.
+ *
+ * The main thread holds the default main context all along (see
+ * hold_main_context ()) and iterates it until each job or batch ends. */
+
+/* CatdScanner's worker and CatdScanBatch's threads post their events with
+ * g_main_context_invoke_full () on the default context, which runs the
+ * callback in the posting thread itself whenever no thread owns the context
+ * at that instant: between two g_main_context_iteration () calls, or while
+ * the main thread encodes a page. A "finished" handled there sets its flag
+ * without waking the main thread, which may then poll for ever. Owning the
+ * context for the whole command (ownership is recursive) makes every event
+ * an idle source, dispatched here. */
+static void
+hold_main_context (void)
+{
+  if (!g_main_context_acquire (g_main_context_default ()))
+    die ("cannot own the default main context");
+}
+
+/* Registers @n actas not registered yet (set-up, not a measure) and returns
+ * their keys in the order registered. */
+static GPtrArray *
+register_actas (CatdStation *station,
+                CatdUser    *acop,
+                guint        n,
+                guint        seed)
+{
+  g_autoptr(GPtrArray) todo = unregistered (station, seed);
+  GPtrArray *claves = g_ptr_array_new_with_free_func (g_free);
+
+  if (todo->len < n)
+    die ("only %u actas left to register, %u asked", todo->len, n);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdRegistration) reg = NULL;
+
+      reg = catd_station_register (station, acop, todo->pdata[i], NULL, &error);
+      if (reg == NULL)
+        die_error (todo->pdata[i], error);
+      g_ptr_array_add (claves, g_strdup (todo->pdata[i]));
+    }
+  return claves;
+}
+
+/* Registers @n actas and prints their keys, one a line. */
+static int
+cmd_register (const char *dir,
+              guint       n,
+              guint       seed)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdUser) acop = login (station, "acop");
+  g_autoptr(GPtrArray) claves = register_actas (station, acop, n, seed);
+
+  for (guint i = 0; i < claves->len; i++)
+    printf ("%s\n", (char *)claves->pdata[i]);
+  return 0;
+}
+
+/* A small xorshift: the colour page's noise, the same for the same seed. */
+static guint32
+next_random (guint32 *state)
+{
+  guint32 x = *state;
+
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  return *state = x;
+}
+
+/* Writes the grey page @gray as a PPM that looks like a colour scan of
+ * the same sheet: slightly yellow paper, bluish ink, and sensor noise of
+ * its own in each channel (a grey page copied into three equal channels
+ * would compress far better than any real colour scan). */
+static void
+write_color_page (const char   *path,
+                  const guint8 *gray,
+                  guint         width,
+                  guint         height,
+                  guint32       seed)
+{
+  gsize n = (gsize)width * height;
+  g_autofree guint8 *rgb = g_malloc (3 * n);
+  guint32 state = seed * 2654435761u + 1;
+  FILE *f;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      int v = gray[i], ink = 255 - v;
+      int c[3] = { v - ink / 10, v * 247 / 255 - ink / 12, v * 230 / 255 + ink / 8 };
+
+      for (guint k = 0; k < 3; k++)
+        rgb[3 * i + k] = CLAMP (c[k] + (int)(next_random (&state) % 3) - 1, 0, 255);
+    }
+
+  f = fopen (path, "wb");
+  if (f == NULL || fprintf (f, "P6\n%u %u\n255\n", width, height) < 0 ||
+      fwrite (rgb, 1, 3 * n, f) != 3 * n || fclose (f) != 0)
+    die ("cannot write %s: %s", path, g_strerror (errno));
+}
+
+/* A synthetic Letter page of @clave at 300 dpi, as the pnm backend serves
+ * it: the page catdctl synth draws (noise, 1 degree of skew), grey (PGM)
+ * or, with @color, as a colour scan (PPM). */
+static int
+cmd_scan_page (const char *dir,
+               const char *clave,
+               const char *out,
+               gboolean    color,
+               guint       seed)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(GError) error = NULL;
+  CatdSynthOptions options = { .dpi = 300, .seed = seed, .noise = TRUE, .skew_degrees = 1.0 };
+  g_autofree char *gray_path = color ? g_strconcat (out, ".pgm", NULL) : g_strdup (out);
+
+  if (!catd_synth_render (station, clave, &options, gray_path, NULL, &error))
+    die_error ("drawing a page", error);
+  if (color)
+    {
+      guint width, height;
+      g_autofree guint8 *gray = catd_test_read_pnm (gray_path, &width, &height);
+
+      write_color_page (out, gray, width, height, seed);
+      g_unlink (gray_path);
+    }
+  return 0;
+}
+
+typedef struct
+{
+  guint          job;
+  gboolean       done;
+  CatdScanPage  *page;
+  double         page_at;
+  GError        *error;
+} JobWait;
+
+static void
+job_page_done_cb (CatdScanner  *scanner,
+                  guint         job,
+                  CatdScanPage *page,
+                  JobWait      *wait)
+{
+  if (job != wait->job)
+    return;
+  wait->page_at = now_ms ();
+  wait->page = catd_scan_page_ref (page);
+}
+
+static void
+job_finished_cb (CatdScanner  *scanner,
+                 guint         job,
+                 const GError *error,
+                 JobWait      *wait)
+{
+  if (job != wait->job)
+    return;
+  wait->done = TRUE;
+  if (error != NULL)
+    wait->error = g_error_copy (error);
+}
+
+/* One page of a one-page job; @ms is the time from asking to having the
+ * page (the device's own time, the helper's, and the page crossing the
+ * socket). */
+static CatdScanPage *
+acquire_one (CatdScanner            *scanner,
+             const CatdScanSettings *settings,
+             double                 *ms)
+{
+  JobWait wait = { 0 };
+  gulong page_id = g_signal_connect (scanner, "page-done", G_CALLBACK (job_page_done_cb), &wait);
+  gulong finished_id = g_signal_connect (scanner, "finished", G_CALLBACK (job_finished_cb),
+                                         &wait);
+  double t0 = now_ms ();
+
+  wait.job = catd_scanner_start (scanner, settings, FALSE);
+  if (wait.job == 0)
+    die ("the scanner is busy");
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (scanner, page_id);
+  g_signal_handler_disconnect (scanner, finished_id);
+  if (wait.error != NULL)
+    die_error ("scanning", wait.error);
+  if (wait.page == NULL)
+    die ("the scanner finished without a page");
+  *ms = wait.page_at - t0;
+  return wait.page;
+}
+
+static CatdScanSettings *
+scan_settings (const char     *device,
+               CatdScanSource  source,
+               gboolean        color,
+               GPtrArray      *options)
+{
+  CatdScanSettings *settings = catd_scan_settings_new ();
+
+  settings->device = g_strdup (device);
+  settings->source = source;
+  settings->mode = color ? CATD_SCAN_MODE_COLOR : CATD_SCAN_MODE_GRAY;
+  settings->dpi = 300;
+  settings->page_size = CATD_PAGE_SIZE_LETTER;
+  settings->options = g_new0 (char *, options->len + 1);
+  for (guint i = 0; i < options->len; i++)
+    settings->options[i] = g_strdup (options->pdata[i]);
+  return settings;
+}
+
+/* What CatdScanBatch stores for @page: the same TIFF parameters. */
+static GBytes *
+encode_page (CatdScanPage *page,
+             const char   *clave)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *description = g_strdup_printf ("CLAVE_ACTA %s; scanner %s", clave,
+                                                  page->device);
+  CatdTiffParams params = {
+    .width = page->width,
+    .height = page->height,
+    .channels = page->channels,
+    .dpi = page->dpi,
+    .compression = CATD_TIFF_DEFLATE,
+    .make = page->vendor,
+    .model = page->model,
+    .description = description,
+    .time_usec = page->time_usec,
+  };
+  GBytes *tiff = catd_tiff_encode (g_bytes_get_data (page->pixels, NULL), page->stride, &params,
+                                   &error);
+
+  if (tiff == NULL)
+    die_error ("encoding a page", error);
+  return tiff;
+}
+
+/* The same TIFF written a whole strip at a time, which is what
+ * catd_tiff_encode () could do instead of a scanline at a time: for
+ * comparison only. Each variant is checked once to decode to the page's
+ * own pixels. */
+
+typedef struct
+{
+  GByteArray *data;
+  toff_t      pos;
+} MemTiff;
+
+static tmsize_t
+mem_tiff_read (thandle_t  handle,
+               void      *buf,
+               tmsize_t   size)
+{
+  MemTiff *f = handle;
+  tmsize_t n = MIN (size, (tmsize_t)f->data->len - (tmsize_t)f->pos);
+
+  if (n <= 0)
+    return 0;
+  memcpy (buf, f->data->data + f->pos, n);
+  f->pos += n;
+  return n;
+}
+
+static tmsize_t
+mem_tiff_write (thandle_t  handle,
+                void      *buf,
+                tmsize_t   size)
+{
+  MemTiff *f = handle;
+
+  if (f->pos + size > f->data->len)
+    g_byte_array_set_size (f->data, f->pos + size);
+  memcpy (f->data->data + f->pos, buf, size);
+  f->pos += size;
+  return size;
+}
+
+static toff_t
+mem_tiff_seek (thandle_t handle,
+               toff_t    offset,
+               int       whence)
+{
+  MemTiff *f = handle;
+
+  f->pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f->pos + offset
+                                                             : f->data->len + offset;
+  return f->pos;
+}
+
+static int
+mem_tiff_close (thandle_t handle)
+{
+  return 0;
+}
+
+static toff_t
+mem_tiff_size (thandle_t handle)
+{
+  return ((MemTiff *)handle)->data->len;
+}
+
+static int
+mem_tiff_map (thandle_t   handle,
+              void      **base,
+              toff_t     *size)
+{
+  return 0;
+}
+
+static void
+mem_tiff_unmap (thandle_t  handle,
+                void      *base,
+                toff_t     size)
+{
+}
+
+static TIFF *
+mem_tiff_open (MemTiff    *f,
+               const char *mode)
+{
+  TIFF *tif = TIFFClientOpen ("page", mode, f, mem_tiff_read, mem_tiff_write, mem_tiff_seek,
+                              mem_tiff_close, mem_tiff_size, mem_tiff_map, mem_tiff_unmap);
+
+  if (tif == NULL)
+    die ("cannot open a TIFF in memory");
+  return tif;
+}
+
+/* A TIFF for @page with Deflate, the horizontal predictor and strips of
+ * @rows_per_strip rows, its pixels still to be written. */
+static TIFF *
+strips_tiff_start (MemTiff      *f,
+                   CatdScanPage *page,
+                   int           level,
+                   guint         rows_per_strip)
+{
+  TIFF *tif = mem_tiff_open (f, "w");
+
+  TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, page->width);
+  TIFFSetField (tif, TIFFTAG_IMAGELENGTH, page->height);
+  TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
+  TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, page->channels);
+  TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
+  TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
+                page->channels == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
+  TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
+  TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
+  TIFFSetField (tif, TIFFTAG_ZIPQUALITY, level);
+  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
+  return tif;
+}
+
+/* Copies the rows of @page from @y on into @strip, at most @rows_per_strip,
+ * and returns how many; with @predict, applies the horizontal predictor
+ * (each sample less the one before it in its row) as libtiff would. */
+static guint
+strip_rows (CatdScanPage *page,
+            guint         y,
+            guint         rows_per_strip,
+            guint8       *strip,
+            gboolean      predict)
+{
+  gsize row_bytes = (gsize)page->width * page->channels;
+  const guint8 *pixels = g_bytes_get_data (page->pixels, NULL);
+  guint rows = MIN (rows_per_strip, page->height - y);
+
+  for (guint r = 0; r < rows; r++)
+    {
+      guint8 *row = strip + r * row_bytes;
+
+      memcpy (row, pixels + (gsize)(y + r) * page->stride, row_bytes);
+      for (gsize x = row_bytes - 1; predict && x >= page->channels; x--)
+        row[x] -= row[x - page->channels];
+    }
+  return rows;
+}
+
+/* Through libtiff, TIFFWriteEncodedStrip (): libtiff then gives each
+ * whole strip to libdeflate in one call. */
+static GBytes *
+encode_by_strips (CatdScanPage *page,
+                  int           level,
+                  guint         rows_per_strip)
+{
+  MemTiff f = { g_byte_array_new (), 0 };
+  gsize row_bytes = (gsize)page->width * page->channels;
+  g_autofree guint8 *strip = g_malloc (row_bytes * rows_per_strip);
+  TIFF *tif = strips_tiff_start (&f, page, level, rows_per_strip);
+
+  for (guint y = 0, s = 0; y < page->height; y += rows_per_strip, s++)
+    {
+      /* libtiff applies the predictor itself, to the buffer it is given. */
+      guint rows = strip_rows (page, y, rows_per_strip, strip, FALSE);
+
+      if (TIFFWriteEncodedStrip (tif, s, strip, (tmsize_t)(rows * row_bytes)) < 0)
+        die ("cannot encode a strip");
+    }
+  TIFFClose (tif);
+  return g_byte_array_free_to_bytes (f.data);
+}
+
+#ifdef HAVE_LIBDEFLATE
+/* The strips compressed with libdeflate on every processor, then written
+ * as raw strips: the encode split across the cores. */
+
+typedef struct
+{
+  CatdScanPage  *page;
+  int            level;
+  guint          rows_per_strip;
+  guint          n_strips;
+  gint           next;        /* the next strip to take, atomically */
+  GBytes       **strips;
+} StripWork;
+
+static gpointer
+strip_worker (gpointer data)
+{
+  StripWork *work = data;
+  gsize row_bytes = (gsize)work->page->width * work->page->channels;
+  struct libdeflate_compressor *compressor = libdeflate_alloc_compressor (work->level);
+  g_autofree guint8 *strip = g_malloc (row_bytes * work->rows_per_strip);
+  gsize bound = libdeflate_zlib_compress_bound (compressor, row_bytes * work->rows_per_strip);
+  g_autofree guint8 *out = g_malloc (bound);
+
+  for (;;)
+    {
+      guint s = (guint)g_atomic_int_add (&work->next, 1);
+      guint rows;
+      gsize n;
+
+      if (s >= work->n_strips)
+        break;
+      rows = strip_rows (work->page, s * work->rows_per_strip, work->rows_per_strip, strip, TRUE);
+      n = libdeflate_zlib_compress (compressor, strip, rows * row_bytes, out, bound);
+      if (n == 0)
+        die ("libdeflate could not compress a strip");
+      work->strips[s] = g_bytes_new (out, n);
+    }
+  libdeflate_free_compressor (compressor);
+  return NULL;
+}
+
+static GBytes *
+encode_parallel (CatdScanPage *page,
+                 int           level,
+                 guint         rows_per_strip)
+{
+  StripWork work = {
+    .page = page,
+    .level = level,
+    .rows_per_strip = rows_per_strip,
+    .n_strips = (page->height + rows_per_strip - 1) / rows_per_strip,
+  };
+  guint n_threads = MAX (1, g_get_num_processors ());
+  g_autofree GThread **threads = g_new0 (GThread *, n_threads);
+  MemTiff f = { g_byte_array_new (), 0 };
+  TIFF *tif;
+
+  work.strips = g_new0 (GBytes *, work.n_strips);
+  for (guint t = 0; t < n_threads; t++)
+    threads[t] = g_thread_new ("strips", strip_worker, &work);
+  for (guint t = 0; t < n_threads; t++)
+    g_thread_join (threads[t]);
+
+  tif = strips_tiff_start (&f, page, level, rows_per_strip);
+  for (guint s = 0; s < work.n_strips; s++)
+    {
+      gsize n;
+      gconstpointer data = g_bytes_get_data (work.strips[s], &n);
+
+      if (TIFFWriteRawStrip (tif, s, (void *)data, (tmsize_t)n) < 0)
+        die ("cannot write a strip");
+      g_bytes_unref (work.strips[s]);
+    }
+  TIFFClose (tif);
+  g_free (work.strips);
+  return g_byte_array_free_to_bytes (f.data);
+}
+#endif
+
+/* Dies unless @tiff decodes to exactly the pixels of @page. */
+static void
+check_decodes_to (GBytes       *tiff,
+                  CatdScanPage *page,
+                  const char   *what)
+{
+  gsize len, row_bytes = (gsize)page->width * page->channels;
+  const guint8 *data = g_bytes_get_data (tiff, &len);
+  const guint8 *pixels = g_bytes_get_data (page->pixels, NULL);
+  MemTiff f = { g_byte_array_new (), 0 };
+  g_autofree guint8 *row = g_malloc (row_bytes);
+  TIFF *tif;
+
+  g_byte_array_append (f.data, data, len);
+  tif = mem_tiff_open (&f, "r");
+  for (guint y = 0; y < page->height; y++)
+    if (TIFFReadScanline (tif, row, y, 0) != 1 ||
+        memcmp (row, pixels + (gsize)y * page->stride, row_bytes) != 0)
+      die ("%s: row %u does not decode to the page's pixels", what, y);
+  TIFFClose (tif);
+  g_byte_array_unref (f.data);
+}
+
+/* Writes @bytes to a new file and fsyncs it: the temporary file of
+ * catd_image_store (), without the rest. */
+static void
+write_synced (const char *path,
+              GBytes     *bytes)
+{
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+  int fd;
+
+  g_unlink (path);
+  fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0)
+    die ("cannot create %s: %s", path, g_strerror (errno));
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+
+      if (n <= 0)
+        die ("cannot write %s: %s", path, g_strerror (errno));
+      data += n;
+      len -= n;
+    }
+  if (fsync (fd) != 0 || close (fd) != 0)
+    die ("cannot sync %s: %s", path, g_strerror (errno));
+}
+
+/* Where one page's time goes, stage by stage, in-process: the scanner and
+ * its helper already running (the first acquisition, which starts them, is
+ * reported apart), then what CatdScanBatch does with a page, each part
+ * timed alone: the checks, the TIFF encode, the hash, the temporary file's
+ * write and fsync, libtiff's read-back of it, catd_image_store () whole,
+ * and catd_station_bind_image () whole (the same store, then the commit).
+ * @n pages, each bound to a fresh acta. */
+static int
+cmd_scan_stages (const char *dir,
+                 const char *scratch,
+                 const char *label,
+                 const char *device,
+                 gboolean    color,
+                 GPtrArray  *options,
+                 guint       n,
+                 guint       seed)
+{
+  static const char *names[] = {
+    "acquire", "gray", "check", "encode", "hash", "write_fsync", "readback", "store", "bind",
+    "strips_l6", "strips_l1", "parallel_l1",
+  };
+  enum { ACQUIRE, GRAY, CHECK, ENCODE, HASH, WRITE, READBACK, STORE, BIND, STRIPS6, STRIPS1,
+         PARALLEL1, N_STAGES };
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdUser) acop = login (station, "acop");
+  g_autoptr(CatdUser) digi = login (station, "digi");
+  g_autoptr(GPtrArray) claves = register_actas (station, acop, n, seed);
+  g_autoptr(CatdScanSettings) settings = scan_settings (device, CATD_SCAN_SOURCE_FLATBED, color,
+                                                        options);
+  g_autoptr(CatdScanner) scanner = catd_scanner_new ();
+  g_autofree char *images = g_build_filename (scratch, "stage-images", NULL);
+  g_autofree char *temp = g_build_filename (scratch, "stage.tif", NULL);
+  GArray *ms[N_STAGES], *kib[N_STAGES];
+  double first_ms;
+
+  for (guint s = 0; s < N_STAGES; s++)
+    {
+      ms[s] = samples_new ();
+      kib[s] = samples_new ();
+    }
+
+  /* The first job starts the helper, SANE and the device. */
+  {
+    g_autoptr(CatdScanPage) page = acquire_one (scanner, settings, &first_ms);
+  }
+
+  for (guint i = 0; i < n; i++)
+    {
+      const char *clave = claves->pdata[i];
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdScanPage) page = NULL;
+      g_autoptr(CatdPageCheck) check = NULL;
+      g_autoptr(GBytes) tiff = NULL;
+      g_autofree char *sha = NULL;
+      g_autofree char *stored_dir = g_strdup_printf ("%s-%u", images, i);
+      CatdBindOptions bind = { .source = "ESCANER", .binding = "hand" };
+      CatdImageInfo info;
+      const guint8 *gray;
+      gsize stride;
+      double t0, acquired;
+
+      page = acquire_one (scanner, settings, &acquired);
+      add_sample (ms[ACQUIRE], acquired);
+
+      t0 = now_ms ();
+      gray = catd_scan_page_get_gray (page, &stride);
+      add_sample (ms[GRAY], now_ms () - t0);
+
+      t0 = now_ms ();
+      check = catd_station_check_page (station, gray, page->width, page->height, stride, &error);
+      add_sample (ms[CHECK], now_ms () - t0);
+      if (check == NULL)
+        die_error ("checking a page", error);
+
+      t0 = now_ms ();
+      tiff = encode_page (page, clave);
+      add_sample (ms[ENCODE], now_ms () - t0);
+      add_sample (kib[ENCODE], g_bytes_get_size (tiff) / 1024.0);
+
+      t0 = now_ms ();
+      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, tiff);
+      add_sample (ms[HASH], now_ms () - t0);
+
+      t0 = now_ms ();
+      write_synced (temp, tiff);
+      add_sample (ms[WRITE], now_ms () - t0);
+
+      t0 = now_ms ();
+      if (!catd_image_check_tiff (temp, &info, &error))
+        die_error ("reading the page back", error);
+      add_sample (ms[READBACK], now_ms () - t0);
+      g_unlink (temp);
+
+      t0 = now_ms ();
+      if (!catd_image_store (stored_dir, tiff, &info, &error))
+        die_error ("storing the page", error);
+      add_sample (ms[STORE], now_ms () - t0);
+
+      bind.device = page->device;
+      t0 = now_ms ();
+      if (!catd_station_bind_image (station, digi, clave, tiff, &bind, &info, &error))
+        die_error (clave, error);
+      add_sample (ms[BIND], now_ms () - t0);
+
+      /* What the encode could cost: whole strips of 64 rows through
+       * libtiff (libdeflate then), at level 6 and 1, and at level 1 on
+       * every processor. */
+      for (guint s = STRIPS6; s <= PARALLEL1; s++)
+        {
+          g_autoptr(GBytes) other = NULL;
+
+          t0 = now_ms ();
+          if (s == STRIPS6 || s == STRIPS1)
+            other = encode_by_strips (page, s == STRIPS6 ? 6 : 1, 64);
+#ifdef HAVE_LIBDEFLATE
+          else
+            other = encode_parallel (page, 1, 64);
+#endif
+          if (other == NULL)
+            continue;
+          add_sample (ms[s], now_ms () - t0);
+          add_sample (kib[s], g_bytes_get_size (other) / 1024.0);
+          if (i == 0)
+            check_decodes_to (other, page, names[s]);
+        }
+
+      if (i == 0)
+        printf ("%s.size %ux%ux%u\n", label, page->width, page->height, page->channels);
+    }
+
+  printf ("%s.acquire_first_ms %.3f\n", label, first_ms);
+  printf ("%s.processors %u\n", label, g_get_num_processors ());
+  for (guint s = 0; s < N_STAGES; s++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s.%s_ms", label, names[s]);
+      g_autofree char *key_kib = g_strdup_printf ("%s.%s_kib", label, names[s]);
+
+      if (ms[s]->len > 0)
+        print_stats (key, ms[s]);
+      if (kib[s]->len > 0)
+        print_stats (key_kib, kib[s]);
+      g_array_unref (ms[s]);
+      g_array_unref (kib[s]);
+    }
+  return 0;
+}
+
+/* A 50-page feeder batch, two ways, job by job in turn so that both see the
+ * same disk: through CatdScanBatch, where the next sheet is acquired while
+ * the page before is encoded and stored; and strictly one page after
+ * another, the same device and pages, each page checked, encoded and bound
+ * before the feeder is let go on. The test backend's pages carry no QR
+ * label, so every page of a batch stops and is bound by hand, as an
+ * operator would; on the sequential side the same check runs first. */
+
+typedef struct
+{
+  CatdStation  *station;
+  CatdUser     *user;
+  GPtrArray    *claves;
+  guint         next;          /* the next acta to bind a page to */
+  guint         target;        /* pages to store, all jobs together */
+  guint         stored;
+  guint         jobs;          /* feeder jobs run */
+  guint         job;
+  guint         problem_at;    /* page number of the last problem, within the job */
+  gboolean      done;
+  GError       *error;
+  double        asked_at;
+  GArray       *acquire_ms;    /* sequential: from letting the feeder go on to the page */
+  GArray       *check_ms;      /* sequential: the page's checks */
+  GArray       *store_ms;      /* sequential: encode, store and commit */
+} AdfRun;
+
+static void
+adf_problem_cb (CatdScanBatch  *batch,
+                CatdScanResult *result,
+                AdfRun         *run)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (result->number == run->problem_at)
+    die ("page %u could not be bound: %s", result->number, result->problem);
+  run->problem_at = result->number;
+  if (run->next >= run->target)
+    ok = catd_scan_batch_decide (batch, CATD_SCAN_DECISION_CANCEL, NULL, &error);
+  else
+    ok = catd_scan_batch_decide (batch, CATD_SCAN_DECISION_BIND, run->claves->pdata[run->next++],
+                                 &error);
+  if (!ok)
+    die_error ("deciding", error);
+}
+
+static void
+adf_stored_cb (CatdScanBatch  *batch,
+               CatdScanResult *result,
+               AdfRun         *run)
+{
+  run->stored++;
+}
+
+static void
+adf_finished_cb (CatdScanBatch *batch,
+                 const GError  *error,
+                 AdfRun        *run)
+{
+  run->done = TRUE;
+  if (error != NULL &&
+      !(run->next >= run->target &&
+        g_error_matches (error, CATD_SCAN_ERROR, CATD_SCAN_ERROR_CANCELLED)))
+    run->error = g_error_copy (error);
+}
+
+/* One feeder job through CatdScanBatch; returns its milliseconds. */
+static double
+adf_overlapped_job (CatdScanner            *scanner,
+                    const CatdScanSettings *settings,
+                    AdfRun                 *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdScanBatch) batch = NULL;
+  CatdScanBatchOptions options = { .compression = CATD_TIFF_DEFLATE };
+  double t0;
+
+  batch = catd_scan_batch_new (run->station, run->user, scanner, settings, &options, &error);
+  if (batch == NULL)
+    die_error ("starting a batch", error);
+  g_signal_connect (batch, "page-problem", G_CALLBACK (adf_problem_cb), run);
+  g_signal_connect (batch, "page-stored", G_CALLBACK (adf_stored_cb), run);
+  g_signal_connect (batch, "finished", G_CALLBACK (adf_finished_cb), run);
+  run->done = FALSE;
+  run->problem_at = 0;
+  run->jobs++;
+  t0 = now_ms ();
+  if (!catd_scan_batch_start (batch, &error))
+    die_error ("starting a batch", error);
+  while (!run->done)
+    g_main_context_iteration (NULL, TRUE);
+  if (run->error != NULL)
+    die_error ("the batch", run->error);
+  return now_ms () - t0;
+}
+
+static void
+seq_page_done_cb (CatdScanner  *scanner,
+                  guint         job,
+                  CatdScanPage *page,
+                  AdfRun       *run)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdPageCheck) check = NULL;
+  g_autoptr(GBytes) tiff = NULL;
+  CatdBindOptions bind = { .source = "ESCANER", .device = page->device, .binding = "hand" };
+  const char *clave;
+  const guint8 *gray;
+  gsize stride;
+  double t0 = now_ms ();
+
+  if (job != run->job)
+    return;
+  add_sample (run->acquire_ms, t0 - run->asked_at);
+  if (run->next >= run->target)
+    {
+      catd_scanner_cancel (scanner, job);
+      return;
+    }
+  clave = run->claves->pdata[run->next++];
+  gray = catd_scan_page_get_gray (page, &stride);
+  check = catd_station_check_page (run->station, gray, page->width, page->height, stride, &error);
+  if (check == NULL)
+    die_error ("checking a page", error);
+  add_sample (run->check_ms, now_ms () - t0);
+  t0 = now_ms ();
+  tiff = encode_page (page, clave);
+  if (!catd_station_bind_image (run->station, run->user, clave, tiff, &bind, NULL, &error))
+    die_error (clave, error);
+  run->stored++;
+  add_sample (run->store_ms, now_ms () - t0);
+  run->asked_at = now_ms ();
+  catd_scanner_continue (scanner, job);
+}
+
+static void
+seq_finished_cb (CatdScanner  *scanner,
+                 guint         job,
+                 const GError *error,
+                 AdfRun       *run)
+{
+  if (job != run->job)
+    return;
+  run->done = TRUE;
+  if (error != NULL &&
+      !(run->next >= run->target &&
+        g_error_matches (error, CATD_SCAN_ERROR, CATD_SCAN_ERROR_CANCELLED)))
+    run->error = g_error_copy (error);
+}
+
+/* One feeder job, each page stored before the next is fed. */
+static double
+adf_sequential_job (CatdScanner            *scanner,
+                    const CatdScanSettings *settings,
+                    AdfRun                 *run)
+{
+  gulong page_id = g_signal_connect (scanner, "page-done", G_CALLBACK (seq_page_done_cb), run);
+  gulong finished_id = g_signal_connect (scanner, "finished", G_CALLBACK (seq_finished_cb), run);
+  double t0 = now_ms ();
+
+  run->done = FALSE;
+  run->jobs++;
+  run->asked_at = t0;
+  run->job = catd_scanner_start (scanner, settings, TRUE);
+  if (run->job == 0)
+    die ("the scanner is busy");
+  while (!run->done)
+    g_main_context_iteration (NULL, TRUE);
+  g_signal_handler_disconnect (scanner, page_id);
+  g_signal_handler_disconnect (scanner, finished_id);
+  if (run->error != NULL)
+    die_error ("the sequential job", run->error);
+  return now_ms () - t0;
+}
+
+static void
+await_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  *(GAsyncResult **)data = g_object_ref (result);
+}
+
+static int
+cmd_adf (const char *dir,
+         const char *label,
+         const char *device,
+         GPtrArray  *options,
+         guint       pages,
+         guint       seed)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdUser) acop = login (station, "acop");
+  g_autoptr(CatdUser) digi = login (station, "digi");
+  g_autoptr(GPtrArray) claves = register_actas (station, acop, 2 * pages, seed);
+  g_autoptr(GPtrArray) claves_a = g_ptr_array_new ();
+  g_autoptr(GPtrArray) claves_b = g_ptr_array_new ();
+  g_autoptr(CatdScanSettings) adf = scan_settings (device, CATD_SCAN_SOURCE_ADF, FALSE, options);
+  g_autoptr(CatdScanner) scanner = catd_scanner_new ();
+  g_autoptr(GArray) acquire_ms = samples_new ();
+  g_autoptr(GArray) check_ms = samples_new ();
+  g_autoptr(GArray) store_ms = samples_new ();
+  g_autoptr(GAsyncResult) listed = NULL;
+  g_autoptr(GPtrArray) devices = NULL;
+  g_autoptr(GError) error = NULL;
+  AdfRun overlapped = { .station = station, .user = digi, .claves = claves_a, .target = pages };
+  AdfRun sequential = { .station = station, .user = digi, .claves = claves_b, .target = pages,
+                        .acquire_ms = acquire_ms, .check_ms = check_ms, .store_ms = store_ms };
+  double overlapped_ms = 0, sequential_ms = 0;
+
+  for (guint i = 0; i < claves->len; i++)
+    g_ptr_array_add (i % 2 ? claves_b : claves_a, claves->pdata[i]);
+
+  /* Outside the times: the helper and SANE started, by a listing rather
+   * than a page, which would take a sheet from the test backend's feeder
+   * (ten a job) and leave every later job one short. */
+  catd_scanner_list_devices_async (scanner, NULL, await_result_cb, &listed);
+  while (listed == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  if (!(devices = catd_scanner_list_devices_finish (scanner, listed, &error)))
+    die_error ("listing the scanners", error);
+
+  while (overlapped.stored < pages || sequential.stored < pages)
+    {
+      if (overlapped.jobs + sequential.jobs > 4 * pages)
+        die ("%u feeder jobs and still not %u pages stored",
+             overlapped.jobs + sequential.jobs, pages);
+      if (overlapped.stored < pages)
+        overlapped_ms += adf_overlapped_job (scanner, adf, &overlapped);
+      if (sequential.stored < pages)
+        sequential_ms += adf_sequential_job (scanner, adf, &sequential);
+    }
+
+  printf ("%s.pages %u\n", label, pages);
+  printf ("%s.overlapped_jobs %u\n", label, overlapped.jobs);
+  printf ("%s.sequential_jobs %u\n", label, sequential.jobs);
+  printf ("%s.overlapped_s %.3f\n", label, overlapped_ms / 1000);
+  printf ("%s.sequential_s %.3f\n", label, sequential_ms / 1000);
+  printf ("%s.overlapped_ppm %.3f\n", label, pages / (overlapped_ms / 60000));
+  printf ("%s.sequential_ppm %.3f\n", label, pages / (sequential_ms / 60000));
+  {
+    g_autofree char *k_acquire = g_strdup_printf ("%s.acquire_ms", label);
+    g_autofree char *k_check = g_strdup_printf ("%s.check_ms", label);
+    g_autofree char *k_store = g_strdup_printf ("%s.store_ms", label);
+
+    print_stats (k_acquire, acquire_ms);
+    print_stats (k_check, check_ms);
+    print_stats (k_store, store_ms);
+  }
+  return 0;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static void
@@ -1114,6 +2065,12 @@ usage (void)
          "       catd-bench pick --dir D --n N [--seed S]\n"
          "       catd-bench query --dir D --out DIR [--sql-profile]\n"
          "       catd-bench sqlite-once --db F\n"
+         "       catd-bench register --dir D --n N [--seed S]\n"
+         "       catd-bench scan-page --dir D --clave C --out FILE [--color] [--seed S]\n"
+         "       catd-bench scan-stages --dir D --scratch DIR --label L --device DEV [--color]\n"
+         "                  [--option NAME=VALUE]... [--n N] [--seed S]\n"
+         "       catd-bench adf --dir D --label L --device DEV [--option NAME=VALUE]... "
+         "[--pages N] [--seed S]\n"
          "       catd-bench run --key K [--stdout] -- COMMAND ARGS...\n", stderr);
   exit (2);
 }
@@ -1123,9 +2080,10 @@ main (int    argc,
       char **argv)
 {
   const char *command, *dir = NULL, *baseline_db = NULL, *label = NULL, *scratch = NULL;
-  const char *out = NULL, *db = NULL, *key = NULL;
-  guint n = 200, seed = 1, leave = 0;
-  gboolean durable = FALSE, keep_stdout = FALSE, profile = FALSE;
+  const char *out = NULL, *db = NULL, *key = NULL, *device = NULL, *clave = NULL;
+  g_autoptr(GPtrArray) options = g_ptr_array_new ();
+  guint n = 200, seed = 1, leave = 0, pages = 50;
+  gboolean durable = FALSE, keep_stdout = FALSE, profile = FALSE, color = FALSE;
   int i;
 
   if (argc < 2)
@@ -1156,6 +2114,11 @@ main (int    argc,
           profile = TRUE;
           continue;
         }
+      if (g_str_equal (arg, "--color"))
+        {
+          color = TRUE;
+          continue;
+        }
       if (value == NULL)
         usage ();
       if (g_str_equal (arg, "--dir"))
@@ -1178,6 +2141,14 @@ main (int    argc,
         seed = (guint)g_ascii_strtoull (value, NULL, 10);
       else if (g_str_equal (arg, "--leave"))
         leave = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--pages"))
+        pages = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--device"))
+        device = value;
+      else if (g_str_equal (arg, "--clave"))
+        clave = value;
+      else if (g_str_equal (arg, "--option"))
+        g_ptr_array_add (options, (gpointer)value);
       else
         usage ();
       i++;
@@ -1208,5 +2179,19 @@ main (int    argc,
     return cmd_query (dir, out, profile);
   if (g_str_equal (command, "pages") && scratch)
     return cmd_pages (dir, scratch);
+  if (g_str_equal (command, "register"))
+    return cmd_register (dir, n, seed);
+  if (g_str_equal (command, "scan-page") && clave && out)
+    return cmd_scan_page (dir, clave, out, color, seed);
+  if (g_str_equal (command, "scan-stages") && scratch && label && device)
+    {
+      hold_main_context ();
+      return cmd_scan_stages (dir, scratch, label, device, color, options, n, seed);
+    }
+  if (g_str_equal (command, "adf") && label && device && pages > 0)
+    {
+      hold_main_context ();
+      return cmd_adf (dir, label, device, options, pages, seed);
+    }
   usage ();
 }
