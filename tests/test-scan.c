@@ -1201,6 +1201,72 @@ test_fake_device_gone (Fixture       *f,
  * names; a page that cannot be stops the feed before the next sheet is
  * pulled and says why; the operator's skip and cancel are recorded in the
  * audit log, and a cancel leaves the rest of the pile unread. */
+/* Spins the main context for @ms milliseconds. */
+static void
+spin_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5000);
+    }
+}
+
+/* An operator's pause: the page being read is finished and stored, no
+ * other sheet is pulled until the batch is released. */
+static void
+test_fake_hold (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(CatdFakeScanner) fake = fake_new ("fake:usb:006");
+  CatdScanner *scanner = keep_scanner (catd_scanner_new_for_backend (
+    catd_fake_scanner_create_backend (fake)));
+  g_autoptr(CatdScanSettings) settings = fake_settings ("fake:usb:006", CATD_SCAN_SOURCE_ADF);
+  CatdScanBatchOptions options = { NULL };
+  g_autoptr(BatchRun) run = g_new0 (BatchRun, 1);
+  g_autoptr(GError) error = NULL;
+  gint64 deadline;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autofree char *clave = registered_acta (f, i);
+
+      feed_acta (f, fake, clave, i + 1);
+    }
+
+  run->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) problem_free);
+  run->stored = g_ptr_array_new_with_free_func ((GDestroyNotify) stored_free);
+  run->batch = catd_scan_batch_new (f->station, f->dig, scanner, settings, &options, &error);
+  g_assert_no_error (error);
+  g_signal_connect (run->batch, "page-problem", G_CALLBACK (batch_page_problem_cb), run);
+  g_signal_connect (run->batch, "page-stored", G_CALLBACK (batch_page_stored_cb), run);
+  g_signal_connect (run->batch, "finished", G_CALLBACK (batch_finished_cb), run);
+  check (catd_scan_batch_start (run->batch, &error), "the batch did not start: %s",
+         error_text (error));
+  catd_scan_batch_hold (run->batch);
+  check (catd_scan_batch_is_held (run->batch), "the batch does not say it is held");
+
+  deadline = g_get_monotonic_time () + WAIT_SECONDS * G_USEC_PER_SEC;
+  while (run->stored->len < 1 && !run->finished && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  check (run->stored->len == 1, "%u pages stored before the hold took effect, not 1",
+         run->stored->len);
+
+  /* Held: time enough for two more sheets, and none comes. */
+  spin_for (600);
+  check (run->stored->len == 1 && !run->finished,
+         "a held batch went on: %u pages stored, finished %d", run->stored->len, run->finished);
+  check (catd_fake_scanner_get_n_sheets (fake) == 2, "%u sheets left in the feeder, not 2",
+         catd_fake_scanner_get_n_sheets (fake));
+
+  catd_scan_batch_release (run->batch);
+  wait_for (&run->finished, "\"finished\" from the released batch");
+  check (run->error == NULL, "the released batch failed: %s", error_text (run->error));
+  check (run->stored->len == 3, "%u pages stored in all, not 3", run->stored->len);
+}
+
 static void
 test_fake_qr_identify (Fixture       *f,
                        gconstpointer  data)
@@ -1592,6 +1658,8 @@ main (int    argc,
   g_test_add ("/scan/fake/qr-identify", Fixture, NULL, fixture_set_up, test_fake_qr_identify,
               fixture_tear_down);
   g_test_add ("/scan/fake/replace", Fixture, NULL, fixture_set_up, test_fake_replace,
+              fixture_tear_down);
+  g_test_add ("/scan/fake/hold", Fixture, NULL, fixture_set_up, test_fake_hold,
               fixture_tear_down);
   g_test_add_func ("/scan/fake/replace-needs-reason", test_replace_needs_reason);
   g_test_add_func ("/scan/fake/open-fails", test_fake_open_fails);

@@ -54,6 +54,8 @@ struct _CatdScanBatch
   gboolean              started;
   gboolean              done;
   gboolean              restart;        /* re-scan once the scanner's job has ended */
+  gboolean              held;           /* paused by the operator: no sheet is fed */
+  guint                 held_job;       /* the job whose next sheet waits for resume */
   GError               *error;          /* what ends the batch */
   GMainContext         *context;
 };
@@ -150,10 +152,22 @@ page_work_free (PageWork *work)
   g_free (work);
 }
 
+/* Lets the scanner feed the next sheet of @job, unless the operator has
+ * paused the batch: then it is fed on resume. */
+static void
+feed_next (CatdScanBatch *self,
+           guint          job)
+{
+  if (self->held)
+    self->held_job = job;
+  else
+    catd_scanner_continue (self->scanner, job);
+}
+
 typedef struct
 {
-  CatdScanner *scanner;
-  guint        job;
+  CatdScanBatch *batch;
+  guint          job;
 } ContinueRequest;
 
 static gboolean
@@ -161,25 +175,25 @@ continue_cb (gpointer data)
 {
   ContinueRequest *request = data;
 
-  catd_scanner_continue (request->scanner, request->job);
+  feed_next (request->batch, request->job);
   return G_SOURCE_REMOVE;
 }
 
 static void
 continue_request_free (ContinueRequest *request)
 {
-  g_object_unref (request->scanner);
+  g_object_unref (request->batch);
   g_free (request);
 }
 
-/* Lets the scanner feed the next sheet, from any thread. */
+/* feed_next (), from any thread. */
 static void
 let_scanner_go_on (CatdScanBatch *self,
                    guint          job)
 {
   ContinueRequest *request = g_new0 (ContinueRequest, 1);
 
-  request->scanner = g_object_ref (self->scanner);
+  request->batch = g_object_ref (self);
   request->job = job;
   catd_idle_add_to (self->context, continue_cb, request, (GDestroyNotify) continue_request_free);
 }
@@ -444,7 +458,7 @@ page_work_done_cb (GObject      *object,
           return;
         }
       g_clear_pointer (&self->current, scan_result_free);
-      catd_scanner_continue (self->scanner, self->job);
+      feed_next (self, self->job);
       process_next (self);
       maybe_finish (self);
       return;
@@ -853,10 +867,10 @@ catd_scan_batch_decide (CatdScanBatch     *self,
           restart_if_wanted (self);
         }
       else
-        catd_scanner_continue (self->scanner, self->job);
+        feed_next (self, self->job);
       break;
     case CATD_SCAN_DECISION_SKIP:
-      catd_scanner_continue (self->scanner, self->job);
+      feed_next (self, self->job);
       break;
     case CATD_SCAN_DECISION_CANCEL:
       self->cancelled = TRUE;
@@ -898,6 +912,46 @@ catd_scan_batch_cancel (CatdScanBatch *self)
   catd_scanner_cancel (self->scanner, self->job);
   process_next (self);
   maybe_finish (self);
+}
+
+/**
+ * catd_scan_batch_hold:
+ *
+ * Pauses the feed at the operator's request: the page being read is
+ * finished and stored, and no further sheet is pulled until
+ * catd_scan_batch_release (). Cancel works as ever.
+ */
+void
+catd_scan_batch_hold (CatdScanBatch *self)
+{
+  g_return_if_fail (CATD_IS_SCAN_BATCH (self));
+  self->held = TRUE;
+}
+
+/**
+ * catd_scan_batch_release:
+ *
+ * Ends a hold: the next sheet is fed if one was waiting.
+ */
+void
+catd_scan_batch_release (CatdScanBatch *self)
+{
+  guint job;
+
+  g_return_if_fail (CATD_IS_SCAN_BATCH (self));
+
+  self->held = FALSE;
+  job = self->held_job;
+  self->held_job = 0;
+  if (job != 0)
+    catd_scanner_continue (self->scanner, job);
+}
+
+gboolean
+catd_scan_batch_is_held (CatdScanBatch *self)
+{
+  g_return_val_if_fail (CATD_IS_SCAN_BATCH (self), FALSE);
+  return self->held;
 }
 
 gboolean

@@ -61,6 +61,9 @@ gboolean       catd_scan_batch_decide  (CatdScanBatch               *self,
                                         const char                  *clave_acta,
                                         GError                     **error);
 void           catd_scan_batch_cancel  (CatdScanBatch               *self);
+void           catd_scan_batch_hold    (CatdScanBatch               *self);
+void           catd_scan_batch_release (CatdScanBatch               *self);
+gboolean       catd_scan_batch_is_held (CatdScanBatch               *self);
 gboolean       catd_scan_batch_is_paused (CatdScanBatch             *self);
 guint          catd_scan_batch_get_n_stored (CatdScanBatch          *self);
 
