@@ -16,11 +16,7 @@
  * the bytes that then go to disk (catd_image_store()) and up to the central
  * site. libtiff writes through client procedures over a growing buffer. */
 
-typedef struct
-{
-  GByteArray *data;
-  toff_t      pos;
-} MemFile;
+typedef CatdTiffMemory MemFile;
 
 static tmsize_t
 mem_read (thandle_t handle,
@@ -96,6 +92,21 @@ mem_unmap (thandle_t handle,
 }
 
 /**
+ * catd_tiff_memory_open:
+ * @memory: the bytes, and the position libtiff is at
+ * @mode: as for TIFFOpen ()
+ *
+ * A TIFF read from or written to @memory->data instead of a file.
+ */
+struct tiff *
+catd_tiff_memory_open (CatdTiffMemory *memory,
+                       const char     *mode)
+{
+  return TIFFClientOpen ("page", mode, memory, mem_read, mem_write, mem_seek, mem_close,
+                         mem_size, mem_map, mem_unmap);
+}
+
+/**
  * catd_tiff_encode:
  * @pixels: rows of 8-bit grey or RGB
  *
@@ -132,8 +143,7 @@ catd_tiff_encode (const guint8          *pixels,
       return NULL;
     }
 
-  tif = TIFFClientOpen ("page", "w", &f, mem_read, mem_write, mem_seek, mem_close, mem_size,
-                        mem_map, mem_unmap);
+  tif = catd_tiff_memory_open (&f, "w");
   if (tif == NULL)
     {
       g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_IO, "cannot start a TIFF");

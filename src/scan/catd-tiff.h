@@ -30,6 +30,18 @@ typedef struct
   gint64               time_usec;     /* when the page was scanned */
 } CatdTiffParams;
 
+/* A TIFF file in memory, for libtiff (catd_tiff_memory_open ()). */
+typedef struct
+{
+  GByteArray *data;
+  guint64     pos;
+} CatdTiffMemory;
+
+struct tiff;
+
+struct tiff *catd_tiff_memory_open (CatdTiffMemory *memory,
+                                    const char     *mode);
+
 GBytes *catd_tiff_encode (const guint8          *pixels,
                           gsize                  stride,
                           const CatdTiffParams  *params,

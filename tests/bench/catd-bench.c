@@ -1364,86 +1364,13 @@ encode_page (CatdScanPage *page,
  * comparison only. Each variant is checked once to decode to the page's
  * own pixels. */
 
-typedef struct
-{
-  GByteArray *data;
-  toff_t      pos;
-} MemTiff;
-
-static tmsize_t
-mem_tiff_read (thandle_t  handle,
-               void      *buf,
-               tmsize_t   size)
-{
-  MemTiff *f = handle;
-  tmsize_t n = MIN (size, (tmsize_t)f->data->len - (tmsize_t)f->pos);
-
-  if (n <= 0)
-    return 0;
-  memcpy (buf, f->data->data + f->pos, n);
-  f->pos += n;
-  return n;
-}
-
-static tmsize_t
-mem_tiff_write (thandle_t  handle,
-                void      *buf,
-                tmsize_t   size)
-{
-  MemTiff *f = handle;
-
-  if (f->pos + size > f->data->len)
-    g_byte_array_set_size (f->data, f->pos + size);
-  memcpy (f->data->data + f->pos, buf, size);
-  f->pos += size;
-  return size;
-}
-
-static toff_t
-mem_tiff_seek (thandle_t handle,
-               toff_t    offset,
-               int       whence)
-{
-  MemTiff *f = handle;
-
-  f->pos = whence == SEEK_SET ? offset : whence == SEEK_CUR ? f->pos + offset
-                                                             : f->data->len + offset;
-  return f->pos;
-}
-
-static int
-mem_tiff_close (thandle_t handle)
-{
-  return 0;
-}
-
-static toff_t
-mem_tiff_size (thandle_t handle)
-{
-  return ((MemTiff *)handle)->data->len;
-}
-
-static int
-mem_tiff_map (thandle_t   handle,
-              void      **base,
-              toff_t     *size)
-{
-  return 0;
-}
-
-static void
-mem_tiff_unmap (thandle_t  handle,
-                void      *base,
-                toff_t     size)
-{
-}
+typedef CatdTiffMemory MemTiff;
 
 static TIFF *
 mem_tiff_open (MemTiff    *f,
                const char *mode)
 {
-  TIFF *tif = TIFFClientOpen ("page", mode, f, mem_tiff_read, mem_tiff_write, mem_tiff_seek,
-                              mem_tiff_close, mem_tiff_size, mem_tiff_map, mem_tiff_unmap);
+  TIFF *tif = catd_tiff_memory_open (f, mode);
 
   if (tif == NULL)
     die ("cannot open a TIFF in memory");
