@@ -218,5 +218,8 @@ gboolean           catd_station_check           (CatdStation             *self,
                                                  GError                 **error);
 
 char              *catd_normalize_clave         (const char              *text);
+gboolean           catd_store_import_catalog    (CatdStore               *store,
+                                                 CatdCatalog             *catalog,
+                                                 GError                 **error);
 
 G_END_DECLS
