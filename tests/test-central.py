@@ -392,6 +392,10 @@ def test_api(tmp, central, station, gub, pages, data):
            400)
     expect("record whose count is wrong", put_record(
         url, dict(fresh, total_votos_calculado=fresh["total_votos_calculado"] + 1), AUTH_A), 400)
+    expect("record with a key not as a station stores it", put_record(
+        url, dict(fresh, clave_acta=fresh["clave_acta"].lower()), AUTH_A), 400)
+    expect("record with '|' in a fuera de catálogo key", put_record(
+        url, sin_acta_record("CATD-A", "ZZ|1", 1, fuera=True), AUTH_A), 400)
     expect("record of an acta not in the catalog", put_record(
         url, dict(fresh, clave_acta="149999B01001"), AUTH_A), 400)
     expect("record naming an image not uploaded", put_record(

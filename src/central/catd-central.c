@@ -645,6 +645,7 @@ parse_record (GBytes   *body,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GList) members = NULL;
+  g_autofree char *normalized = NULL;
   const char *origen = NULL;
   JsonObject *object;
   JsonNode *node;
@@ -694,8 +695,13 @@ parse_record (GBytes   *body,
 
   if (!g_uuid_string_is_valid (record->record_id))
     return invalid (error, "record: \"record_id\" must be a UUID");
-  if (!text_is_clean (record->clave_acta, 64) || *record->clave_acta == '\0')
-    return invalid (error, "record: \"clave_acta\" must be 1 to 64 characters on one line");
+  /* A station stores keys normalised (catd_normalize_clave ()): trimmed,
+   * upper-cased, without '|', the export's delimiter. */
+  normalized = catd_normalize_clave (record->clave_acta);
+  if (normalized == NULL || !g_str_equal (normalized, record->clave_acta))
+    return invalid (error, "record: \"clave_acta\" must be a key as a station stores it: 1 to "
+                    "64 characters, upper case, without blanks around it, control characters "
+                    "or '|'");
   if (!text_is_clean (record->tipo_documento, 64) || *record->tipo_documento == '\0' ||
       strchr (record->tipo_documento, '|'))
     return invalid (error, "record: \"tipo_documento\" must be 1 to 64 characters on one line, "
