@@ -229,7 +229,20 @@ cmd_serve (int    argc,
 
   urls = catd_central_server_get_urls (server);
   for (guint i = 0; urls[i]; i++)
-    g_print ("listening on %s\n", urls[i]);
+    {
+      g_autoptr(GUri) uri = g_uri_parse (urls[i], G_URI_FLAGS_NONE, NULL);
+      g_autoptr(GInetAddress) address = NULL;
+
+      g_print ("listening on %s\n", urls[i]);
+      /* Stations send plain HTTP to their own machine only (DESIGN §7):
+       * anywhere else this server will hear from nobody. */
+      if (certificate == NULL && uri != NULL &&
+          (address = g_inet_address_new_from_string (g_uri_get_host (uri))) != NULL &&
+          !g_inet_address_get_is_loopback (address))
+        g_printerr ("catd-central: %s is plain HTTP on a network address; stations accept "
+                    "plain HTTP only from their own machine: give --tls-cert and --tls-key\n",
+                    urls[i]);
+    }
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);

@@ -49,7 +49,7 @@ typedef struct
   RouteKind   kind;
   const char *method;      /* the one method it takes (GET also takes HEAD) */
   gboolean    auth;
-  gsize       max_body;    /* 0: no body expected */
+  gsize       max_body;    /* the largest body taken; 0 for a GET */
   char       *arg;         /* the {sha256}, {record_id} or {id} of the path */
 } Route;
 
@@ -463,7 +463,7 @@ handle_image (CatdCentralServer *self,
     }
   bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   outcome = catd_central_put_image (self->central, station, sha256, bytes, &error);
-  if (outcome == 0)
+  if (outcome == CATD_CENTRAL_FAILED)
     respond_error (msg, error);
   else
     respond_ack (msg, outcome, "sha256", sha256);
@@ -481,7 +481,7 @@ handle_record (CatdCentralServer *self,
 
   body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
   outcome = catd_central_put_record (self->central, station, record_id, body, &error);
-  if (outcome == 0)
+  if (outcome == CATD_CENTRAL_FAILED)
     respond_error (msg, error);
   else
     respond_ack (msg, outcome, "record_id", record_id);
@@ -563,7 +563,11 @@ early_handler_cb (SoupServer        *server,
 
   route_of (path, &route);
   if (route.kind == ROUTE_NONE)
-    return;   /* the handler answers 404 */
+    {
+      respond_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
+                       "no such resource (see docs/protocol.md)");
+      return;
+    }
   if (!method_allowed (&route, soup_server_message_get_method (msg)))
     {
       refuse_method (msg, &route);
@@ -579,8 +583,8 @@ early_handler_cb (SoupServer        *server,
       g_object_set_data_full (G_OBJECT (msg), "catd-station", g_strdup (station), g_free);
     }
 
-  if (route.max_body == 0)
-    return;
+  /* A body over the limit (none at all for a GET) is refused here, before
+   * it is read into memory. */
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH)
     {
       goffset declared = soup_message_headers_get_content_length (headers);
@@ -614,7 +618,8 @@ handler_cb (SoupServer        *server,
 
   route_of (path, &route);
   /* The early handler has refused what it could; what reaches here is
-   * a known path, its method and, where needed, an authenticated station. */
+   * a known path, its method and, where needed, an authenticated station.
+   * The checks below only keep a request safe should it not have run. */
   if (route.kind == ROUTE_NONE)
     {
       respond_problem (msg, SOUP_STATUS_NOT_FOUND, "not-found",
@@ -624,7 +629,6 @@ handler_cb (SoupServer        *server,
   if (!method_allowed (&route, soup_server_message_get_method (msg)) ||
       (route.auth && station == NULL))
     {
-      /* Only reached if the early handler did not run: refuse safely. */
       respond_problem (msg, SOUP_STATUS_FORBIDDEN, "forbidden", "request refused");
       return;
     }

@@ -366,28 +366,34 @@ catd_central_put_image (CatdCentral  *self,
   gboolean new_row;
   int had;
 
-  g_return_val_if_fail (CATD_IS_CENTRAL (self), 0);
-  g_return_val_if_fail (station_id != NULL && bytes != NULL, 0);
+  g_return_val_if_fail (CATD_IS_CENTRAL (self), CATD_CENTRAL_FAILED);
+  g_return_val_if_fail (station_id != NULL && bytes != NULL, CATD_CENTRAL_FAILED);
 
   if (!catd_sha256_is_valid (sha256))
-    return invalid (error, "an image's address is the SHA-256 of its bytes in 64 lower-case "
-                    "hexadecimal digits");
+    {
+      invalid (error, "an image's address is the SHA-256 of its bytes in 64 lower-case "
+               "hexadecimal digits");
+      return CATD_CENTRAL_FAILED;
+    }
   actual = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
   if (!g_str_equal (actual, sha256))
-    return invalid (error, "the bytes received hash to %s, not to %s: the image was damaged "
-                    "on its way or is not the one named", actual, sha256);
+    {
+      invalid (error, "the bytes received hash to %s, not to %s: the image was damaged on its "
+               "way or is not the one named", actual, sha256);
+      return CATD_CENTRAL_FAILED;
+    }
 
   if ((had = have_image (self, sha256, error)) < 0)
-    return 0;
+    return CATD_CENTRAL_FAILED;
   if (had == 0 || !catd_image_verify (catd_store_get_images_dir (self->store), sha256, NULL))
     {
       if (!catd_image_store (catd_store_get_images_dir (self->store), bytes, &info, error))
-        return 0;
+        return CATD_CENTRAL_FAILED;
     }
 
   now = catd_store_now_iso (self->store);
   if (!catd_store_begin (self->store, error))
-    return 0;
+    return CATD_CENTRAL_FAILED;
   if (!ensure_station (self, station_id, error))
     goto fail;
   if (had == 0)
@@ -426,7 +432,7 @@ catd_central_put_image (CatdCentral  *self,
 
 fail:
   catd_store_rollback (self->store);
-  return 0;
+  return CATD_CENTRAL_FAILED;
 }
 
 /* ---- records ------------------------------------------------------------------ */
@@ -1148,24 +1154,27 @@ catd_central_put_record (CatdCentral  *self,
   const char *text;
   int found;
 
-  g_return_val_if_fail (CATD_IS_CENTRAL (self), 0);
-  g_return_val_if_fail (station_id != NULL && record_id != NULL && body != NULL, 0);
+  g_return_val_if_fail (CATD_IS_CENTRAL (self), CATD_CENTRAL_FAILED);
+  g_return_val_if_fail (station_id != NULL && record_id != NULL && body != NULL, CATD_CENTRAL_FAILED);
 
   if (!parse_record (body, &record, error))
-    return 0;
+    return CATD_CENTRAL_FAILED;
   if (!g_str_equal (record.record_id, record_id))
-    return invalid (error, "the record's record_id (%s) is not the one in the URL (%s)",
-                    record.record_id, record_id);
+    {
+      invalid (error, "the record's record_id (%s) is not the one in the URL (%s)",
+               record.record_id, record_id);
+      return CATD_CENTRAL_FAILED;
+    }
   if (!g_str_equal (record.station_id, station_id))
     {
       g_set_error (error, CATD_CENTRAL_ERROR, CATD_CENTRAL_ERROR_FORBIDDEN,
                    "station %s may not send a record of station %s", station_id,
                    record.station_id);
-      return 0;
+      return CATD_CENTRAL_FAILED;
     }
 
   if (!catd_store_begin (self->store, error))
-    return 0;
+    return CATD_CENTRAL_FAILED;
 
   found = lookup_text (self, "SELECT body_sha256 FROM central_record WHERE record_id = ?",
                        record_id, &known_sha, error);
@@ -1179,7 +1188,7 @@ catd_central_put_record (CatdCentral  *self,
       g_set_error (error, CATD_CENTRAL_ERROR, CATD_CENTRAL_ERROR_RECORD_CHANGED,
                    "record %s was already received with a different body: a change is a new "
                    "revision with a new record_id", record_id);
-      return 0;
+      return CATD_CENTRAL_FAILED;
     }
 
   if (!check_record (self, &record, &in_catalog, &settled, error))
@@ -1233,7 +1242,7 @@ catd_central_put_record (CatdCentral  *self,
 
 fail:
   catd_store_rollback (self->store);
-  return 0;
+  return CATD_CENTRAL_FAILED;
 }
 
 /* ---- heartbeats ------------------------------------------------------------- */

@@ -24,7 +24,8 @@ G_BEGIN_DECLS
 /* What an upload did, for the 201/200 of docs/protocol.md. */
 typedef enum
 {
-  CATD_CENTRAL_STORED = 1,     /* new: 201 */
+  CATD_CENTRAL_FAILED = 0,     /* see the error */
+  CATD_CENTRAL_STORED,         /* new: 201 */
   CATD_CENTRAL_ALREADY_HAD,    /* an identical repeat: 200 */
 } CatdCentralOutcome;
 
