@@ -227,6 +227,24 @@ def curl_put(url, path, auth, data_file, content_type):
     return int(proc.stdout or 0)
 
 
+def curl_request(url, method, path, data_file, headers):
+    """(status, headers, body) of a request made with curl."""
+    head = data_file + ".head"
+    out = data_file + ".out"
+    argv = ["curl", "-sS", "-X", method, "-D", head, "-o", out, "--data-binary", "@" + data_file]
+    for k, v in headers.items():
+        argv += ["-H", "%s: %s" % (k, v)]
+    subprocess.run(argv + [url.rstrip("/") + path], capture_output=True, timeout=60)
+    status, fields = 0, {}
+    for line in open(head, encoding="latin-1").read().splitlines():
+        if line.startswith("HTTP/"):
+            status, fields = int(line.split()[1]), {}
+        elif ":" in line:
+            k, v = line.split(":", 1)
+            fields[k.strip().lower()] = v.strip()
+    return status, fields, open(out, "rb").read()
+
+
 # ---- the tests --------------------------------------------------------------------
 
 def test_api(tmp, central, station, gub, pages, data):
@@ -500,6 +518,15 @@ def test_api(tmp, central, station, gub, pages, data):
     big = b'{"pad": "' + b"x" * (1024 * 1024 + 10) + b'"}'
     expect("record over 1 MiB", request(url, "PUT", "/api/v1/records/" + str(uuid.uuid4()), big,
                                         AUTH_A), 413)
+    # Without a length the body is counted as it arrives and refused once
+    # over the limit; the server then closes, so this takes a client that
+    # reads while it sends (curl; http.client only reads once all is sent).
+    big_file = os.path.join(tmp, "big.json")
+    with open(big_file, "wb") as f:
+        f.write(big)
+    expect("record over 1 MiB without a length (chunked)", curl_request(
+        url, "PUT", "/api/v1/records/" + str(uuid.uuid4()), big_file,
+        dict(AUTH_A, **{"Transfer-Encoding": "chunked"})), 413)
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
     try:
@@ -530,6 +557,21 @@ def test_restart(tmp, data, tokens, station):
     ok("another catalog is refused", [] if proc.returncode == 3 and len(lines) == 1 and
        lines[0].startswith("error: ") and "catalog" in lines[0] else
        ["exit %d, stderr %r" % (proc.returncode, proc.stderr)])
+    bad_tokens = {"a short token": "CATD-A short\n",
+                  "a station twice": "CATD-A %s\nCATD-A %s\n" % (TOKEN_A, TOKEN_B),
+                  "one token for two stations": "CATD-A %s\nCATD-B %s\n" % (TOKEN_A, TOKEN_A),
+                  "no station": "# nobody\n"}
+    for name, text in bad_tokens.items():
+        path = os.path.join(tmp, "tokens-bad")
+        with open(path, "w") as f:
+            f.write(text)
+        proc = subprocess.run([CENTRAL, "--listen", "127.0.0.1:0", "--data-dir", data, "--tokens",
+                               path, "--catalog", CATALOG], capture_output=True, text=True,
+                              timeout=30)
+        lines = proc.stderr.strip().splitlines()
+        ok("tokens file with " + name, [] if proc.returncode == 2 and len(lines) == 1 and
+           lines[0].startswith("error: tokens file") and TOKEN_A not in proc.stderr else
+           ["exit %d, stderr %r" % (proc.returncode, proc.stderr)])
     for name, argv, code in [
             ("no --listen", ["--data-dir", data, "--tokens", tokens, "--catalog", CATALOG], 2),
             ("bad --listen", ["--listen", "127.0.0.1", "--data-dir", data, "--tokens", tokens,

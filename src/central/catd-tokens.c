@@ -205,7 +205,7 @@ catd_tokens_new_from_data (const char  *data,
   if (self->entries->len == 0)
     {
       g_set_error (error, CATD_CENTRAL_ERROR, CATD_CENTRAL_ERROR_INVALID,
-                   "the tokens file names no station ('STATION_ID TOKEN' per line)");
+                   "tokens file: it names no station (one 'STATION_ID TOKEN' a line)");
       return NULL;
     }
   return g_steal_pointer (&self);
