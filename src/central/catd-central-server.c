@@ -373,13 +373,13 @@ handle_health (CatdCentralServer *self,
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
   g_autofree char *now = catd_store_now_iso (catd_central_get_store (self->central));
-  g_autofree char *time = catd_time_to_record (now);
+  g_autofree char *stamp = catd_time_to_record (now);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
   json_builder_add_string_value (builder, "ok");
   json_builder_set_member_name (builder, "time");
-  json_builder_add_string_value (builder, time);
+  json_builder_add_string_value (builder, stamp);
   json_builder_end_object (builder);
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Cache-Control", "no-store");
