@@ -19,6 +19,7 @@ G_DEFINE_QUARK (catd-image-error-quark, catd_image_error)
 G_DEFINE_QUARK (catd-audit-error-quark, catd_audit_error)
 G_DEFINE_QUARK (catd-scan-error-quark, catd_scan_error)
 G_DEFINE_QUARK (catd-central-error-quark, catd_central_error)
+G_DEFINE_QUARK (catd-sync-error-quark, catd_sync_error)
 
 CatdErrorClass
 catd_error_classify (const GError *error)
@@ -71,6 +72,10 @@ catd_error_classify (const GError *error)
   if (error->domain == CATD_SCAN_ERROR)
     return error->code == CATD_SCAN_ERROR_INVALID || error->code == CATD_SCAN_ERROR_UNSUPPORTED
            ? CATD_ERROR_CLASS_INVALID : CATD_ERROR_CLASS_FAILURE;
+
+  if (error->domain == CATD_SYNC_ERROR)
+    return error->code == CATD_SYNC_ERROR_NOT_CONFIGURED ? CATD_ERROR_CLASS_INVALID
+                                                         : CATD_ERROR_CLASS_FAILURE;
 
   if (error->domain == CATD_IMAGE_ERROR)
     {

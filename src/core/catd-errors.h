@@ -18,6 +18,7 @@ G_BEGIN_DECLS
 #define CATD_AUDIT_ERROR   (catd_audit_error_quark ())
 #define CATD_SCAN_ERROR    (catd_scan_error_quark ())
 #define CATD_CENTRAL_ERROR (catd_central_error_quark ())
+#define CATD_SYNC_ERROR    (catd_sync_error_quark ())
 
 typedef enum
 {
@@ -94,6 +95,16 @@ typedef enum
   CATD_CENTRAL_ERROR_NOT_CENTRAL,      /* the data directory holds no central site */
 } CatdCentralError;
 
+/* What stops a station's upload client (src/sync). */
+typedef enum
+{
+  CATD_SYNC_ERROR_NOT_CONFIGURED,   /* no central site, token or a bad setting */
+  CATD_SYNC_ERROR_UNREACHABLE,      /* network, timeouts, 5xx: retried */
+  CATD_SYNC_ERROR_TLS,              /* the central site's certificate is not trusted */
+  CATD_SYNC_ERROR_AUTH,             /* the token was refused (401/403) */
+  CATD_SYNC_ERROR_GAVE_UP,          /* --once: an item kept failing */
+} CatdSyncError;
+
 /* What a caller should do with an error, independent of its domain. The
  * numbers are catdctl's exit codes (DESIGN §8). */
 typedef enum
@@ -111,6 +122,7 @@ GQuark          catd_image_error_quark   (void);
 GQuark          catd_audit_error_quark   (void);
 GQuark          catd_scan_error_quark    (void);
 GQuark          catd_central_error_quark (void);
+GQuark          catd_sync_error_quark    (void);
 
 CatdErrorClass  catd_error_classify      (const GError *error);
 
