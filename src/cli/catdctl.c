@@ -1416,20 +1416,32 @@ stop_sync_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+static gboolean
+sync_ended_cb (GCancellable *cancellable,
+               gpointer      data)
+{
+  return G_SOURCE_REMOVE;
+}
+
 static gpointer
 sync_signal_thread (gpointer data)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GSource) sigint = NULL;
   g_autoptr(GSource) sigterm = NULL;
+  g_autoptr(GSource) ended = NULL;
 
   g_main_context_push_thread_default (context);
   sigint = g_unix_signal_source_new (SIGINT);
   sigterm = g_unix_signal_source_new (SIGTERM);
+  /* The run's end (the cancellable) wakes this loop too. */
+  ended = g_cancellable_source_new (data);
   g_source_set_callback (sigint, stop_sync_cb, data, NULL);
   g_source_set_callback (sigterm, stop_sync_cb, data, NULL);
+  g_source_set_callback (ended, G_SOURCE_FUNC (sync_ended_cb), NULL, NULL);
   g_source_attach (sigint, context);
   g_source_attach (sigterm, context);
+  g_source_attach (ended, context);
   while (!g_cancellable_is_cancelled (data))
     g_main_context_iteration (context, TRUE);
   g_main_context_pop_thread_default (context);
