@@ -22,10 +22,11 @@
  * own, catdctl on its main thread. Its SoupSession is made on first use in
  * that thread and used only there.
  *
- * Outcomes (DESIGN §7): a 2xx is the only acknowledgement. 408, 409
- * (the image is not there yet), 429 and 5xx, timeouts and network errors
- * are retried after an exponential backoff with full jitter, or after the
- * server's Retry-After when that is longer. A 400 for an image means its
+ * Outcomes (DESIGN §7): a 2xx is the only acknowledgement, and only the
+ * request's own: redirects are not followed. 3xx, 408, 409 (the image is
+ * not there yet), 429 and 5xx, timeouts and network errors are retried
+ * after an exponential backoff with full jitter, or after the server's
+ * Retry-After when that is longer. A 400 for an image means its
  * bytes did not hash right on arrival: the file is read from disk again
  * and resent, a few times. 401 and 403 put the row in the dead-letter
  * state and stop the run: every other request would fail the same way,
@@ -237,6 +238,7 @@ typedef struct
   gint64   sent_at;         /* real time, for the clock */
   gint64   answered_at;
   char    *date;            /* the Date header */
+  char    *location;        /* the Location header of a redirect */
 } Answer;
 
 static void
@@ -244,6 +246,7 @@ answer_clear (Answer *answer)
 {
   g_clear_pointer (&answer->body, g_bytes_unref);
   g_clear_pointer (&answer->date, g_free);
+  g_clear_pointer (&answer->location, g_free);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Answer, answer_clear)
@@ -292,6 +295,10 @@ request (CatdSync      *self,
       g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_NOT_CONFIGURED, "bad URL %s", url);
       return FALSE;
     }
+  /* A redirect is never followed: libsoup would answer a 303 with a GET
+   * of wherever it points, and that GET's 200 would be taken for the
+   * upload's acknowledgement. A 3xx is an answer, and not a 2xx. */
+  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
   headers = soup_message_get_request_headers (message);
   {
     g_autofree char *bearer = g_strconcat ("Bearer ", self->token, NULL);
@@ -325,6 +332,8 @@ request (CatdSync      *self,
     soup_message_headers_get_one (soup_message_get_response_headers (message), "Retry-After"));
   answer->date = g_strdup (soup_message_headers_get_one (
     soup_message_get_response_headers (message), "Date"));
+  answer->location = g_strdup (soup_message_headers_get_one (
+    soup_message_get_response_headers (message), "Location"));
   return TRUE;
 }
 
@@ -346,6 +355,11 @@ describe_answer (const Answer *answer)
       if (detail == NULL)
         detail = json_object_get_string_member_with_default (object, "title", NULL);
     }
+  if (SOUP_STATUS_IS_REDIRECTION (answer->status))
+    return g_strdup_printf ("HTTP %u %s to %s: the central site's URL is not the one "
+                            "configured, or something in between redirects", answer->status,
+                            soup_status_get_phrase (answer->status),
+                            answer->location ? answer->location : "(no Location)");
   return g_strdup_printf ("HTTP %u %s%s%s", answer->status,
                           soup_status_get_phrase (answer->status),
                           detail ? ": " : "", detail ? detail : "");
@@ -426,7 +440,10 @@ send_item (CatdSync        *self,
     return OUTCOME_SENT;
 
   *reason = describe_answer (&answer);
-  if (answer.status == 408 || answer.status == 409 || answer.status == 429 || answer.status >= 500)
+  /* A redirect says nothing about the upload itself (a proxy, a moved
+   * site): retried, like an outage, until the configuration is mended. */
+  if (SOUP_STATUS_IS_REDIRECTION (answer.status) || answer.status == 408 ||
+      answer.status == 409 || answer.status == 429 || answer.status >= 500)
     return OUTCOME_RETRY;
   /* The bytes left this disk whole (hashed above): they were damaged on
    * the way. Send them again, a few times. */
