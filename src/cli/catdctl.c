@@ -1516,9 +1516,10 @@ cmd_sync (Args *args)
   else
     g_print ("%u sent, %u refused (dead letters), %u retries\n", report.sent, report.dead,
              report.retries);
-  if (report.clock_checked && ABS (report.clock_offset_ms) > 2000)
-    g_printerr ("warning: this station's clock differs from the central site's by %.1f s\n",
-                ABS (report.clock_offset_ms) / 1000.0);
+  if (report.clock_checked && ABS (report.clock_offset_ms) > CATD_SYNC_CLOCK_WARNING_MS)
+    g_printerr ("warning: this station's clock is %.1f s %s the central site's\n",
+                ABS (report.clock_offset_ms) / 1000.0,
+                report.clock_offset_ms > 0 ? "behind" : "ahead of");
   return ok ? 0 : fail_with (error);
 }
 

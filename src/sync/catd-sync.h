@@ -11,6 +11,10 @@
 
 G_BEGIN_DECLS
 
+/* A clock offset worth telling the operator about: FECHA_HORA_ACOPIO is the
+ * station's clock. */
+#define CATD_SYNC_CLOCK_WARNING_MS 2000
+
 /* What a run did. */
 typedef struct
 {
