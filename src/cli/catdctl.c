@@ -366,22 +366,6 @@ bad:
 
 /* ---- commands ---------------------------------------------------------------- */
 
-static gboolean
-url_is_acceptable (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *host;
-
-  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
-    return FALSE;
-  if (g_str_equal (g_uri_get_scheme (uri), "https"))
-    return TRUE;
-  /* Plain HTTP only to this machine (DESIGN §7). */
-  return g_str_equal (g_uri_get_scheme (uri), "http") &&
-         (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-          g_str_equal (host, "::1"));
-}
-
 static int
 cmd_init (Args *args)
 {
@@ -400,7 +384,7 @@ cmd_init (Args *args)
     return code;
   if (!opt (args, "station-id") || !opt (args, "catalog"))
     return usage_error ("init needs --station-id ID and --catalog FILE");
-  if (opt (args, "central") && !url_is_acceptable (opt (args, "central")))
+  if (opt (args, "central") && !catd_sync_url_is_acceptable (opt (args, "central")))
     return usage_error ("--central must be an https:// URL (plain http:// only to this machine)");
   for (const char *const *f = (const char *[]) { "token-file", "ca-file", NULL }; *f; f++)
     if (opt (args, *f) && !g_file_test (opt (args, *f), G_FILE_TEST_IS_REGULAR))

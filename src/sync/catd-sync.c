@@ -97,11 +97,41 @@ catd_sync_backoff_ms (gint64 base_ms,
   return ceiling <= 0 ? 0 : (gint64) g_random_double_range (0, (double) ceiling + 1);
 }
 
+/* This machine: "localhost", or an address literal of the loopback
+ * interface. A name is never taken for an address because of how it
+ * starts ("127.example.org" is somebody's server). */
 static gboolean
-is_loopback (const char *host)
+host_is_loopback (const char *host)
 {
-  return g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-         g_str_equal (host, "::1") || g_str_equal (host, "[::1]");
+  g_autoptr(GInetAddress) address = NULL;
+
+  if (g_ascii_strcasecmp (host, "localhost") == 0)
+    return TRUE;
+  address = g_inet_address_new_from_string (host);
+  return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+/**
+ * catd_sync_url_is_acceptable:
+ *
+ * Whether @url may be a central site's: an https:// URL with a host, or
+ * plain http:// to this machine only (DESIGN §7). `catdctl init` and
+ * catd_sync_new () ask the same question.
+ */
+gboolean
+catd_sync_url_is_acceptable (const char *url)
+{
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  g_return_val_if_fail (url != NULL, FALSE);
+
+  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL || *host == '\0')
+    return FALSE;
+  if (g_ascii_strcasecmp (g_uri_get_scheme (uri), "https") == 0)
+    return TRUE;
+  return g_ascii_strcasecmp (g_uri_get_scheme (uri), "http") == 0 && host_is_loopback (host);
 }
 
 /* The token, from a file only its owner can read. */
@@ -155,7 +185,6 @@ catd_sync_new (CatdStation            *station,
   CatdStore *store;
   g_autofree char *url = NULL;
   g_autofree char *token_file = NULL;
-  g_autoptr(GUri) uri = NULL;
 
   g_return_val_if_fail (CATD_IS_STATION (station), NULL);
 
@@ -169,10 +198,7 @@ catd_sync_new (CatdStation            *station,
                    "--token-file FILE");
       return NULL;
     }
-  uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  if (uri == NULL || g_uri_get_host (uri) == NULL ||
-      !(g_str_equal (g_uri_get_scheme (uri), "https") ||
-        (g_str_equal (g_uri_get_scheme (uri), "http") && is_loopback (g_uri_get_host (uri)))))
+  if (!catd_sync_url_is_acceptable (url))
     {
       g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_NOT_CONFIGURED,
                    "the central site %s must be an https:// URL (plain http:// only to this "

@@ -47,6 +47,7 @@ gboolean  catd_sync_run         (CatdSync               *self,
                                  GCancellable           *cancellable,
                                  CatdSyncReport         *report,
                                  GError                **error);
+gboolean  catd_sync_url_is_acceptable (const char      *url);
 gint64    catd_sync_backoff_ms  (gint64                  base_ms,
                                  gint64                  cap_ms,
                                  int                     attempts);
