@@ -175,6 +175,54 @@ catd_station_outbox_dead (CatdStation  *self,
 }
 
 /**
+ * catd_station_outbox_requeue_dead:
+ * @error_prefix: which dead letters: those whose error starts with it
+ * @n_requeued: (out) (optional): how many rows went back
+ *
+ * Puts dead letters back in the queue, each in its old place (rows keep
+ * their ids, and the queue goes in id order), due at once. For refusals
+ * that were about the station, not the row (a token the central site did
+ * not know): once that is mended the rows must go, and the records naming
+ * a refused image can go only after it. Costs one transaction.
+ */
+gboolean
+catd_station_outbox_requeue_dead (CatdStation  *self,
+                                  const char   *error_prefix,
+                                  guint        *n_requeued,
+                                  GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (error_prefix != NULL && *error_prefix != '\0', FALSE);
+
+  if (n_requeued)
+    *n_requeued = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  /* substr (), not LIKE: the prefix is text, not a pattern. */
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0 "
+                             "WHERE state = 'dead' AND substr (last_error, 1, length (?1)) = ?1",
+                             error);
+  if (stmt == NULL)
+    goto fail;
+  catd_bind_text (stmt, 1, error_prefix);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_requeued)
+    *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
  * catd_station_set_clock_offset:
  * @offset_ms: the central site's clock minus this station's
  *

@@ -30,7 +30,9 @@
  * bytes did not hash right on arrival: the file is read from disk again
  * and resent, a few times. 401 and 403 put the row in the dead-letter
  * state and stop the run: every other request would fail the same way,
- * and hammering the server helps nobody. Any other 4xx is a dead letter. */
+ * and hammering the server helps nobody. The next run puts such rows back
+ * in the queue before it starts (the token may be mended by then). Any
+ * other 4xx is a dead letter. */
 
 struct _CatdSync
 {
@@ -362,6 +364,11 @@ request (CatdSync      *self,
   return TRUE;
 }
 
+/* Dead letters whose answer was one of these were refused for the
+ * station's credentials, not for what they carry (describe_answer ()
+ * starts every answer "HTTP NNN "). */
+static const char * const auth_refusals[] = { "HTTP 401 ", "HTTP 403 " };
+
 /* What an error answer said, for the dead-letter list. */
 static char *
 describe_answer (const Answer *answer)
@@ -588,6 +595,15 @@ drain (CatdSync        *self,
   gint64 failing_id = 0;
 
   memset (report, 0, sizeof *report);
+
+  /* Rows refused for the token went dead in the run that met the refusal;
+   * the token may have been mended since. They go back in their places
+   * first (the records naming a refused image can only follow it): if the
+   * token is still wrong, the first is refused again and the run stops,
+   * one request a run. */
+  for (guint i = 0; i < G_N_ELEMENTS (auth_refusals); i++)
+    if (!catd_station_outbox_requeue_dead (self->station, auth_refusals[i], NULL, error))
+      return FALSE;
   check_clock (self, cancellable, report);
 
   for (;;)
@@ -648,7 +664,8 @@ drain (CatdSync        *self,
               report->dead++;
               g_set_error (&local_error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_AUTH,
                            "the central site refused this station (%s): check the station id "
-                           "and its token", reason);
+                           "and its token; the next sync sends the refused upload again",
+                           reason);
             }
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
