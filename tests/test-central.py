@@ -9,7 +9,6 @@ import hashlib
 import http.client
 import json
 import os
-import select
 import shutil
 import sqlite3
 import ssl
@@ -20,11 +19,10 @@ import time
 import urllib.parse
 import uuid
 
-TOP = os.environ["CATD_TOP_SRCDIR"]
-BUILD = os.environ["CATD_TOP_BUILDDIR"]
-CATDCTL = os.path.join(BUILD, "src", "catdctl")
-CENTRAL = os.path.join(BUILD, "src", "catd-central")
-CATALOG = os.path.join(TOP, "data", "demo", "catalog.json")
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from catdtest import CATALOG, CENTRAL, Central, catdctl, make_certs, request  # noqa: E402
+
 TOKEN_A = "tok-A-" + "a1" * 16
 TOKEN_B = "tok-B-" + "b2" * 16
 AUTH_A = {"Authorization": "Bearer " + TOKEN_A, "X-Catd-Station": "CATD-A"}
@@ -38,67 +36,6 @@ def fail(name, *problems):
 
 def ok(name, problems):
     results.append((name, problems))
-
-
-# ---- the programs -------------------------------------------------------------
-
-def catdctl(data, *args, pin=None, user=None, stdin=None):
-    env = dict(os.environ)
-    env.pop("CATD_PIN", None)
-    if pin:
-        env["CATD_PIN"] = pin
-    argv = [CATDCTL, "--data-dir", data] + (["--user", user] if user else []) + list(args)
-    proc = subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env,
-                          timeout=60)
-    if proc.returncode != 0:
-        raise RuntimeError("catdctl %s failed: %s" % (" ".join(args), proc.stderr.strip()))
-    return proc.stdout
-
-
-class Central:
-    """catd-central started on a free loopback port (it picks one: port 0)."""
-
-    def __init__(self, data, tokens, catalog=CATALOG, tls=None):
-        argv = [CENTRAL, "--listen", "127.0.0.1:0", "--data-dir", data, "--tokens", tokens,
-                "--catalog", catalog]
-        if tls:
-            argv += ["--tls-cert", tls[0], "--tls-key", tls[1]]
-        self.log = open(os.path.join(os.path.dirname(data), "central-%d.log" % time.time_ns()),
-                        "w")
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError("catd-central did not start: %r" % line)
-        self.url = line.split()[-1]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        return self.proc.returncode
-
-
-def request(url, method, path, body=None, headers=None, context=None, timeout=30):
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme == "https":
-        conn = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
-                                           context=context)
-    else:
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        resp = conn.getresponse()
-        data = resp.read()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-    finally:
-        conn.close()
 
 
 def expect(name, answer, status):
@@ -603,20 +540,7 @@ def test_restart(tmp, data, tokens, station):
 
 def test_tls(tmp, tokens):
     d = os.path.join(tmp, "tls")
-    os.makedirs(d)
-
-    def openssl(*args):
-        subprocess.run(["openssl"] + list(args), cwd=d, check=True, capture_output=True,
-                       timeout=60)
-
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-            "ca.pem", "-days", "2", "-subj", "/CN=CATD test CA")
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
-            "server.csr", "-subj", "/CN=127.0.0.1")
-    with open(os.path.join(d, "ext.cnf"), "w") as f:
-        f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
-    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf")
+    make_certs(d)
 
     central = Central(os.path.join(tmp, "central-tls"), tokens,
                       tls=(os.path.join(d, "server.pem"), os.path.join(d, "server.key")))
