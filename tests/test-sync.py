@@ -266,9 +266,24 @@ def test_down_at_start(tmp, pages, answers):
         R.check("down: the queue is intact", len(rows) == 2 * SMALL and all(
             r["state"] == "pending" and r["sent_at"] is None for r in rows),
             "outbox %r" % [(r["kind"], r["state"]) for r in rows])
+        # Up again, and the first image arrives damaged: after the outage its
+        # row has five failed attempts, which must not make the site's 400
+        # its last.
         site.proxy.listen()
+        damaged = []
+
+        def rule(req):
+            if req.is_image and not damaged:
+                damaged.append(req.path)
+                return Action(Action.CORRUPT)
+            return FORWARD
+
+        site.proxy.rule = rule
         proc, _ = site.sync("--once")
         R.ok("down: once it is up, sync --once exits 0", exited(proc, 0))
+        R.check("down: the image damaged on the way after the outage went again (400, 201)",
+                damaged and statuses(site.proxy, damaged[0]) == [400, 201],
+                "statuses %r" % (damaged and statuses(site.proxy, damaged[0])))
         R.ok("down: everything delivered once", delivered(site))
         R.note("down: the run that gave up took %.1f s" % took)
     finally:

@@ -44,6 +44,11 @@ struct _CatdSync
   char            *token;
   char            *ca_file;
   SoupSession     *session;
+
+  /* The image the site last said arrived damaged (400), and how many
+   * times in a row in this run. */
+  gint64           damaged_id;
+  guint            damaged_count;
 };
 
 G_DEFINE_FINAL_TYPE (CatdSync, catd_sync, G_TYPE_OBJECT)
@@ -423,6 +428,7 @@ send_item (CatdSync        *self,
            CatdOutboxItem  *item,
            GCancellable    *cancellable,
            gint64          *retry_after_ms,
+           gboolean        *damaged,
            char           **reason,
            GError         **error)
 {
@@ -432,6 +438,7 @@ send_item (CatdSync        *self,
   g_autoptr(GError) local_error = NULL;
 
   *retry_after_ms = -1;
+  *damaged = FALSE;
   if (item->is_image)
     {
       g_autoptr(GMappedFile) mapped = g_mapped_file_new (item->path, FALSE, &local_error);
@@ -478,9 +485,22 @@ send_item (CatdSync        *self,
       answer.status == 409 || answer.status == 429 || answer.status >= 500)
     return OUTCOME_RETRY;
   /* The bytes left this disk whole (hashed above): they were damaged on
-   * the way. Send them again, a few times. */
-  if (item->is_image && answer.status == 400 && item->attempts + 1 < (int) self->options.max_failures)
-    return OUTCOME_RETRY;
+   * the way. Send them again, a few times in a run. The count is the
+   * run's 400s, not the row's attempts: those also count outages, and a
+   * row that waited out a long one would die of its first damaged copy. */
+  if (item->is_image && answer.status == 400)
+    {
+      if (self->damaged_id != item->id)
+        {
+          self->damaged_id = item->id;
+          self->damaged_count = 0;
+        }
+      if (++self->damaged_count < self->options.max_failures)
+        {
+          *damaged = TRUE;
+          return OUTCOME_RETRY;
+        }
+    }
   if (answer.status == 401 || answer.status == 403)
     return OUTCOME_STOP;
   return OUTCOME_DEAD;
@@ -595,6 +615,8 @@ drain (CatdSync        *self,
   gint64 failing_id = 0;
 
   memset (report, 0, sizeof *report);
+  self->damaged_id = 0;
+  self->damaged_count = 0;
 
   /* Rows refused for the token went dead in the run that met the refusal;
    * the token may have been mended since. They go back in their places
@@ -612,6 +634,7 @@ drain (CatdSync        *self,
       g_autofree char *reason = NULL;
       g_autoptr(GError) local_error = NULL;
       gint64 retry_after_ms, now = g_get_real_time (), delay;
+      gboolean damaged;
       Outcome outcome;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
@@ -637,7 +660,8 @@ drain (CatdSync        *self,
           continue;
         }
 
-      outcome = send_item (self, item, cancellable, &retry_after_ms, &reason, &local_error);
+      outcome = send_item (self, item, cancellable, &retry_after_ms, &damaged, &reason,
+                           &local_error);
       switch (outcome)
         {
         case OUTCOME_SENT:
@@ -675,8 +699,11 @@ drain (CatdSync        *self,
           break;
         }
 
+      /* A damaged copy shows the site is up: it is sent again soon, backing
+       * off from this run's damaged copies, not from the outages the row's
+       * attempts also count. */
       delay = catd_sync_backoff_ms (self->options.backoff_base_ms, self->options.backoff_cap_ms,
-                                    item->attempts);
+                                    damaged ? (int) self->damaged_count - 1 : item->attempts);
       delay = MAX (delay, retry_after_ms);
       if (!catd_station_outbox_retry (self->station, item->id, g_get_real_time () + delay * 1000,
                                       reason, error))
