@@ -517,6 +517,28 @@ def test_wrong_token(tmp, pages, answers):
         site.close()
 
 
+def test_misrouted(tmp, pages, answers):
+    site = Site(tmp, "misrouted", pages, answers)
+    try:
+        # Something in front of the site answers 404 for everything: a
+        # reverse proxy misrouting, a wrong address.
+        site.proxy.rule = lambda req: problem(404)
+        proc, _ = site.sync("--once")
+        R.ok("misrouted: sync --once where every path is 404 exits 4",
+             exited(proc, 4, "does not answer as a central site"))
+        queue = status(site.station)["queue"]
+        R.check("misrouted: one upload tried and a dead letter, the rest left queued",
+                len(site.proxy.requests("PUT")) == 1 and queue["dead"] == 1 and
+                queue["pending"] == 2 * SMALL - 1, "%d uploads, queue %r" % (
+                    len(site.proxy.requests("PUT")), queue))
+        site.proxy.rule = lambda req: FORWARD
+        proc, _ = site.sync("--once")
+        R.ok("misrouted: mended, sync --once exits 0", exited(proc, 0))
+        R.ok("misrouted: everything delivered once, no dead letter left", delivered(site))
+    finally:
+        site.close()
+
+
 def test_corrupt(tmp, pages, answers):
     site = Site(tmp, "corrupt", pages, answers)
     nth = Nth()
@@ -639,8 +661,8 @@ def test_token_readable(tmp, pages, answers):
 # ---- the run -----------------------------------------------------------------------
 
 SCENARIOS = [test_happy, test_stall_forever, test_down_at_start, test_stall, test_retry_after,
-             test_central_killed, test_wrong_token, test_reset_half, test_corrupt,
-             test_redirect, test_tls, test_token_readable]
+             test_central_killed, test_wrong_token, test_misrouted, test_reset_half,
+             test_corrupt, test_redirect, test_tls, test_token_readable]
 
 
 def main():

@@ -30,8 +30,9 @@
  * bytes did not hash right on arrival: the file is read from disk again
  * and resent, a few times. 401 and 403 put the row in the dead-letter
  * state and stop the run: every other request would fail the same way,
- * and hammering the server helps nobody. The next run puts such rows back
- * in the queue before it starts (the token may be mended by then). Any
+ * and hammering the server helps nobody; 404 and 405 (the URL leads to
+ * no catd-central) too. The next run puts such rows back in the queue
+ * before it starts (the token or the address may be mended by then). Any
  * other 4xx is a dead letter. */
 
 struct _CatdSync
@@ -369,10 +370,14 @@ request (CatdSync      *self,
   return TRUE;
 }
 
-/* Dead letters whose answer was one of these were refused for the
- * station's credentials, not for what they carry (describe_answer ()
- * starts every answer "HTTP NNN "). */
-static const char * const auth_refusals[] = { "HTTP 401 ", "HTTP 403 " };
+/* Answers about the station or the site, not about the row they came
+ * for: a token the site does not know (401) or another station's (403), a
+ * URL that leads to no catd-central (404, 405). Every request would get
+ * the same. Dead letters with these answers (describe_answer () starts
+ * every answer "HTTP NNN ") go back in the queue at the next run. */
+static const char * const station_refusals[] = {
+  "HTTP 401 ", "HTTP 403 ", "HTTP 404 ", "HTTP 405 ",
+};
 
 /* What an error answer said, for the dead-letter list. */
 static char *
@@ -420,7 +425,8 @@ typedef enum
   OUTCOME_SENT,
   OUTCOME_RETRY,
   OUTCOME_DEAD,
-  OUTCOME_STOP,     /* dead, and nothing else can go either (auth) */
+  OUTCOME_REFUSED,  /* dead, and nothing else can go either: the run stops */
+  OUTCOME_STOP,     /* no answer, and none will come by retrying: the run stops */
 } Outcome;
 
 static Outcome
@@ -502,7 +508,19 @@ send_item (CatdSync        *self,
         }
     }
   if (answer.status == 401 || answer.status == 403)
-    return OUTCOME_STOP;
+    {
+      g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_AUTH,
+                   "the central site refused this station (%s): check the station id and its "
+                   "token; the next sync sends the refused upload again", *reason);
+      return OUTCOME_REFUSED;
+    }
+  if (answer.status == 404 || answer.status == 405)
+    {
+      g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_UNREACHABLE,
+                   "%s does not answer as a central site (%s): check its address; the next "
+                   "sync sends the refused upload again", self->base_url, *reason);
+      return OUTCOME_REFUSED;
+    }
   return OUTCOME_DEAD;
 
 no_answer:
@@ -618,13 +636,13 @@ drain (CatdSync        *self,
   self->damaged_id = 0;
   self->damaged_count = 0;
 
-  /* Rows refused for the token went dead in the run that met the refusal;
-   * the token may have been mended since. They go back in their places
-   * first (the records naming a refused image can only follow it): if the
-   * token is still wrong, the first is refused again and the run stops,
-   * one request a run. */
-  for (guint i = 0; i < G_N_ELEMENTS (auth_refusals); i++)
-    if (!catd_station_outbox_requeue_dead (self->station, auth_refusals[i], NULL, error))
+  /* Rows refused for the token or the site's address went dead in the
+   * run that met the refusal; either may have been mended since. They go
+   * back in their places first (the records naming a refused image can
+   * only follow it): if nothing was mended, the first is refused again and
+   * the run stops, one request a run. */
+  for (guint i = 0; i < G_N_ELEMENTS (station_refusals); i++)
+    if (!catd_station_outbox_requeue_dead (self->station, station_refusals[i], NULL, error))
       return FALSE;
   check_clock (self, cancellable, report);
 
@@ -678,19 +696,17 @@ drain (CatdSync        *self,
           failures = 0;
           continue;
 
+        case OUTCOME_REFUSED:
+          /* An answer about the station or the site (station_refusals)
+           * makes the row a dead letter until the next run. */
+          if (!catd_station_outbox_dead (self->station, item->id, reason, error))
+            return FALSE;
+          report->dead++;
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+
         case OUTCOME_STOP:
-          /* An answer (401/403) makes the row a dead letter; no answer
-           * (TLS, a damaged image, cancel) leaves it queued. */
-          if (local_error == NULL)
-            {
-              if (!catd_station_outbox_dead (self->station, item->id, reason, error))
-                return FALSE;
-              report->dead++;
-              g_set_error (&local_error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_AUTH,
-                           "the central site refused this station (%s): check the station id "
-                           "and its token; the next sync sends the refused upload again",
-                           reason);
-            }
+          /* No answer (TLS, a damaged image, cancel): the row stays queued. */
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
 
