@@ -599,8 +599,8 @@ def test_tls(tmp, pages, answers):
         bad = Site(tmp, "tls-bad", pages, answers, proxy=False, station_id="CATD-B",
                    token=TOKEN_B, ca_file=other["ca.pem"], central=good.central)
         proc, _ = bad.sync("--once")
-        R.ok("tls: with another CA, sync --once exits 4: not trusted",
-             exited(proc, 4, "not trusted"))
+        R.ok("tls: with another CA, sync --once exits 4: the certificate is not trusted",
+             exited(proc, 4, "certificate", "not trusted"))
         rows = outbox_rows(bad.station)
         n = central_query(good.central.data, "SELECT count(*) FROM central_record WHERE "
                           "station_id = 'CATD-B'")[0][0]

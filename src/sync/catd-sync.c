@@ -349,9 +349,9 @@ request (CatdSync      *self,
     {
       if (local_error->domain == G_TLS_ERROR)
         g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_TLS,
-                     "the central site %s is not trusted%s%s: %s", self->base_url,
-                     self->ca_file ? " by the CA in " : "", self->ca_file ? self->ca_file : "",
-                     local_error->message);
+                     "the certificate of the central site %s is not trusted%s%s: %s",
+                     self->base_url, self->ca_file ? " by the CA in " : "",
+                     self->ca_file ? self->ca_file : "", local_error->message);
       else if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         g_propagate_error (error, g_steal_pointer (&local_error));
       else
