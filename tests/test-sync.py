@@ -29,7 +29,7 @@ import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from catdtest import (CATALOG, CENTRAL, COORD, Central, Report, catdctl, central_query,  # noqa
+from catdtest import (CATALOG, CATDCTL, CENTRAL, COORD, Central, Report, catdctl, central_query,  # noqa
                       election_actas, make_certs, new_station, outbox_rows, run_catdctl,
                       status, synth_pages, verify_actas, write_token)
 from faultproxy import FORWARD, Action, Proxy, problem  # noqa: E402
@@ -115,7 +115,7 @@ def sha256_file(path):
         return hashlib.sha256(f.read()).hexdigest()
 
 
-def delivered(site, dead=0):
+def delivered(site, dead=0, images=None):
     """Problems with the end state: every record and image of the station
     at the central site exactly once (by record_id, by acta, by image),
     image files hashing to their names and no other file beside them; the
@@ -128,11 +128,12 @@ def delivered(site, dead=0):
             queue["pending"], queue["dead"], dead, queue.get("dead_letters")))
     rows = outbox_rows(site.station)
     records = [r["ref"] for r in rows if r["kind"] == "record"]
-    images = [r["ref"] for r in rows if r["kind"] == "image"]
     unsent = [(r["kind"], r["ref"][:12], r["state"]) for r in rows if r["state"] != "sent"]
     if len(unsent) != dead:
         problems.append("outbox rows not sent: %r" % unsent)
-    if len(records) != len(site.actas) or len(images) != len(site.actas):
+    want_images = len(site.actas) if images is None else images
+    images = [r["ref"] for r in rows if r["kind"] == "image"]
+    if len(records) != len(site.actas) or len(images) != want_images:
         problems.append("the station queued %d records and %d images for %d actas" % (
             len(records), len(images), len(site.actas)))
 
@@ -249,6 +250,38 @@ def test_happy(tmp, pages, answers):
         R.check("happy: a second run sends nothing", proc.returncode == 0 and
                 proc.stdout.startswith("0 sent"), "exit %d, %r %r" % (
                     proc.returncode, proc.stdout, proc.stderr))
+
+        # The service picks up what is queued while it runs, and stops
+        # cleanly on SIGTERM.
+        service = subprocess.Popen([CATDCTL, "--data-dir", site.station, "sync"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(0.5)
+            late = election_actas(site.station, "GUB", HAPPY + 1)[-1]
+            catdctl(site.station, "sin-acta", late, "--reason", "sin-sobre", user=COORD[0],
+                    pin=COORD[1])
+            queued = time.monotonic()
+            got = []
+            while time.monotonic() - queued < 10 and not got:
+                got = central_query(site.central.data, "SELECT record_id FROM central_record "
+                                    "WHERE clave_acta = ?", late)
+                time.sleep(0.1)
+            R.check("happy: the service uploads a record queued while it runs",
+                    len(got) == 1, "%d records of %s at the site after %.1f s" % (
+                        len(got), late, time.monotonic() - queued))
+            t = time.monotonic()
+            service.terminate()
+            out, err = service.communicate(timeout=10)
+            R.check("happy: the service stops on SIGTERM, exit 0, at once",
+                    service.returncode == 0 and time.monotonic() - t < 5,
+                    "exit %r after %.1f s: %r" % (service.returncode, time.monotonic() - t, err))
+        finally:
+            if service.poll() is None:
+                service.kill()
+                service.communicate()
+        site.actas.append(late)
+        R.ok("happy: everything delivered once, the late record too", delivered(site,
+                                                                             images=HAPPY))
     finally:
         site.close()
 
