@@ -1400,35 +1400,35 @@ stop_sync_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-static gboolean
-sync_ended_cb (GCancellable *cancellable,
-               gpointer      data)
+/* The signal thread's share: the run's cancellable, which SIGINT and SIGTERM
+ * cancel, and the main context the thread waits in, which the main thread
+ * wakes once the run is over. (A GCancellableSource would do the waking,
+ * but GLib 2.74 leaks one destroyed while another thread cancels.) */
+typedef struct
 {
-  return G_SOURCE_REMOVE;
-}
+  GCancellable *cancellable;
+  GMainContext *context;
+} SyncSignals;
 
 static gpointer
 sync_signal_thread (gpointer data)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncSignals *signals = data;
   g_autoptr(GSource) sigint = NULL;
   g_autoptr(GSource) sigterm = NULL;
-  g_autoptr(GSource) ended = NULL;
 
-  g_main_context_push_thread_default (context);
+  g_main_context_push_thread_default (signals->context);
   sigint = g_unix_signal_source_new (SIGINT);
   sigterm = g_unix_signal_source_new (SIGTERM);
-  /* The run's end (the cancellable) wakes this loop too. */
-  ended = g_cancellable_source_new (data);
-  g_source_set_callback (sigint, stop_sync_cb, data, NULL);
-  g_source_set_callback (sigterm, stop_sync_cb, data, NULL);
-  g_source_set_callback (ended, G_SOURCE_FUNC (sync_ended_cb), NULL, NULL);
-  g_source_attach (sigint, context);
-  g_source_attach (sigterm, context);
-  g_source_attach (ended, context);
-  while (!g_cancellable_is_cancelled (data))
-    g_main_context_iteration (context, TRUE);
-  g_main_context_pop_thread_default (context);
+  g_source_set_callback (sigint, stop_sync_cb, signals->cancellable, NULL);
+  g_source_set_callback (sigterm, stop_sync_cb, signals->cancellable, NULL);
+  g_source_attach (sigint, signals->context);
+  g_source_attach (sigterm, signals->context);
+  while (!g_cancellable_is_cancelled (signals->cancellable))
+    g_main_context_iteration (signals->context, TRUE);
+  g_source_destroy (sigint);
+  g_source_destroy (sigterm);
+  g_main_context_pop_thread_default (signals->context);
   return NULL;
 }
 
@@ -1439,7 +1439,9 @@ cmd_sync (Args *args)
   g_autoptr(CatdStation) station = NULL;
   g_autoptr(CatdSync) sync = NULL;
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GMainContext) signal_context = g_main_context_new ();
   g_autoptr(GThread) signals = NULL;
+  SyncSignals shared = { cancellable, signal_context };
   CatdSyncOptions options = { 0 };
   CatdSyncReport report;
   GError *error = NULL;
@@ -1463,7 +1465,7 @@ cmd_sync (Args *args)
     return fail_with (error);
 
   /* SIGINT and SIGTERM end the run between two requests. */
-  signals = g_thread_new ("catdctl-signals", sync_signal_thread, cancellable);
+  signals = g_thread_new ("catdctl-signals", sync_signal_thread, &shared);
   if (has_opt (args, "once"))
     ok = catd_sync_run_once (sync, cancellable, &report, &error);
   else
@@ -1473,7 +1475,10 @@ cmd_sync (Args *args)
       g_clear_error (&error);
       ok = TRUE;
     }
+  /* The run is over: the signal thread sees the cancellable once woken (a
+   * wakeup before it waits is not lost: the next wait returns at once). */
   g_cancellable_cancel (cancellable);
+  g_main_context_wakeup (signal_context);
   g_thread_join (g_steal_pointer (&signals));
 
   if (args->json)
