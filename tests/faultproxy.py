@@ -166,7 +166,8 @@ class Proxy:
     def _record(self, req, action, status, t):
         with self.lock:
             self.log.append({"n": req.n, "t": t, "method": req.method, "path": req.path,
-                             "action": action.kind, "status": status, "done": time.monotonic()})
+                             "length": len(req.body), "action": action.kind, "status": status,
+                             "done": time.monotonic()})
 
     def _serve(self, conn):
         try:

@@ -732,14 +732,21 @@ def main():
                *traceback.format_exc().splitlines())
     finally:
         R.note("total %.1f s" % (time.monotonic() - start))
-        if R.failed():
-            for d, _, files in sorted(os.walk(tmp)):
-                for name in sorted(files):
-                    if name.startswith("central-") and name.endswith(".log"):
-                        for line in open(os.path.join(d, name)):
-                            logs.append("%s/%s: %s" % (os.path.basename(d), name, line))
+        # What the sites logged explains a failure: the end of each log of
+        # a scenario that failed.
+        failed = {name.split(":")[0] for name, problems in R.results if problems}
+        for d, _, files in sorted(os.walk(tmp)):
+            scenario = os.path.basename(d)
+            # (A scenario that broke is named after its function: all logs.)
+            if not any(scenario == f or scenario.startswith(f + "-") or f.startswith("test")
+                       for f in failed):
+                continue
+            for name in sorted(files):
+                if name.startswith("central-") and name.endswith(".log"):
+                    lines = open(os.path.join(d, name), errors="replace").readlines()
+                    logs += ["%s/%s: %s" % (scenario, name, l) for l in lines[-20:]]
         shutil.rmtree(tmp, ignore_errors=True)
-    return R.emit(logs[-60:])
+    return R.emit(logs)
 
 
 if __name__ == "__main__":
