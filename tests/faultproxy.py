@@ -116,6 +116,7 @@ class Proxy:
         self.counts = {}
         self.unstalled = threading.Event()
         self.port = 0
+        self.close_delay = 0       # seconds a forwarded answer's connection stays open
         self.sock = None
         self.listen()
 
@@ -296,5 +297,11 @@ class Proxy:
             answer = ("\r\n".join(a_lines + ["Content-Length: %d" % len(a_body)]) +
                       "\r\n\r\n").encode("latin-1") + a_body
         conn.sendall(answer)
+        if self.close_delay:
+            # The answer does not say Connection: close, so the client may
+            # send its next request on this connection, which the proxy
+            # then closes unread: a site (or a reverse proxy) closing an
+            # idle keep-alive connection just as it is reused.
+            time.sleep(self.close_delay)
         conn.close()
         return status

@@ -572,6 +572,24 @@ def test_misrouted(tmp, pages, answers):
         site.close()
 
 
+def test_keepalive(tmp, pages, answers):
+    site = Site(tmp, "keepalive", pages, answers)
+    try:
+        # The site closes each connection a moment after answering, with no
+        # Connection: close: the client sends its next upload on it, sees it
+        # closed, and libsoup sends that upload again on a new connection.
+        site.proxy.close_delay = 0.1
+        proc, _ = site.sync("--once")
+        R.ok("keepalive: sync --once through connections closed as they are reused exits 0",
+             exited(proc, 0))
+        empty = [e["path"][-12:] for e in site.proxy.requests("PUT") if e["length"] == 0]
+        R.check("keepalive: no upload arrived without its body", not empty,
+                "empty bodies: %r" % empty)
+        R.ok("keepalive: everything delivered once, no dead letter", delivered(site))
+    finally:
+        site.close()
+
+
 def test_corrupt(tmp, pages, answers):
     site = Site(tmp, "corrupt", pages, answers)
     nth = Nth()
@@ -695,7 +713,7 @@ def test_token_readable(tmp, pages, answers):
 
 SCENARIOS = [test_happy, test_stall_forever, test_down_at_start, test_stall, test_retry_after,
              test_central_killed, test_wrong_token, test_misrouted, test_reset_half,
-             test_corrupt, test_redirect, test_tls, test_token_readable]
+             test_keepalive, test_corrupt, test_redirect, test_tls, test_token_readable]
 
 
 def main():

@@ -303,6 +303,22 @@ parse_retry_after (const char *value)
   return MAX (0, g_date_time_difference (when, now) / 1000);
 }
 
+/* libsoup sends a message again, on a new connection, when the idle
+ * connection it reused turns out to have been closed by the other end (a
+ * keep-alive timeout at the site or a proxy in between). It does not
+ * rewind the body it already read, so the request went again with an
+ * empty one: a record answered 400, a dead letter. The body is set again
+ * whenever the message restarts. */
+static void
+restarted_cb (SoupMessage *message,
+              GBytes      *body)
+{
+  g_autofree char *content_type = g_strdup (soup_message_headers_get_content_type (
+    soup_message_get_request_headers (message), NULL));
+
+  soup_message_set_request_body_from_bytes (message, content_type, body);
+}
+
 /* One request. Fails only when no HTTP answer came (network, TLS,
  * timeout); an HTTP error status is an answer. */
 static gboolean
@@ -340,7 +356,11 @@ request (CatdSync      *self,
   }
   soup_message_headers_replace (headers, "X-Catd-Station", catd_station_get_id (self->station));
   if (body != NULL)
-    soup_message_set_request_body_from_bytes (message, content_type, body);
+    {
+      soup_message_set_request_body_from_bytes (message, content_type, body);
+      g_signal_connect_data (message, "restarted", G_CALLBACK (restarted_cb),
+                             g_bytes_ref (body), (GClosureNotify) G_CALLBACK (g_bytes_unref), 0);
+    }
 
   answer->sent_at = g_get_real_time ();
   answer->body = soup_session_send_and_read (self->session, message, cancellable, &local_error);
