@@ -29,6 +29,7 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -92,21 +93,39 @@ def main():
                 total == 2 * VERIFIED + SIN_ACTA, "%d rows" % total)
         R.note("station built in %.1f s" % (time.monotonic() - start))
 
-        # Kill after a random delay; the delay's ceiling follows how fast
-        # the runs upload, so that the kills spread over the whole queue.
-        ceiling = 0.15
+        # Where a kill lands is chosen by how far the run got, not by the
+        # clock, so that the kills spread over the whole queue however fast
+        # the machine uploads: most wait for the run to have sent a random
+        # number of uploads (at most its share of what is left), then a
+        # random few milliseconds more (mid-request, or between the site's
+        # answer and the station's commit); one in five comes early (opening
+        # the station, the clock, the first request).
         kills = in_window = mid_stream = 0
         problems = []
         runs = 0
         t_kills = time.monotonic()
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(station, "station.db"), uri=True)
+
+        def sent_now():
+            return db.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+
         while kills < kills_wanted:
             sent_before, pending_before = station_rows(station)
             if not pending_before:
                 break
             runs += 1
+            share = max(1, len(pending_before) // (kills_wanted - kills + 2))
             argv = [CATDCTL, "--data-dir", station, "sync"] + (["--once"] if runs % 2 else [])
             proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            time.sleep(rng.uniform(0.01, ceiling))
+            if rng.random() < 0.2:
+                time.sleep(rng.uniform(0, 0.04))
+            else:
+                until = len(sent_before) + rng.randint(1, share)
+                deadline = time.monotonic() + 20
+                while sent_now() < until and proc.poll() is None and \
+                        time.monotonic() < deadline:
+                    time.sleep(0.001)
+                time.sleep(rng.uniform(0, 0.008))
             alive = proc.poll() is None
             proc.send_signal(signal.SIGKILL)
             _, err = proc.communicate()
@@ -126,8 +145,7 @@ def main():
                 problems.append("after run %d: sent but not at the site %r; held twice %r" % (
                     runs, lost[:3], twice[:3]))
             in_window += sum(1 for k in pending_after if k in held)
-            per_kill = (len(pending_after) + 1) / (kills_wanted - kills + 3)
-            ceiling = min(0.5, max(0.03, ceiling * (0.8 if done > per_kill else 1.15)))
+        db.close()
         took = time.monotonic() - t_kills
         R.note("%d of %d uploads left for the last run" % (len(station_rows(station)[1]), total))
         R.ok("catdctl sync killed %d times mid-upload (%d runs, %.1f s)" % (kills, runs, took),
