@@ -29,9 +29,9 @@ import traceback
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from catdtest import (CATALOG, CATDCTL, CENTRAL, COORD, Central, Report, catdctl, central_query,  # noqa
-                      election_actas, make_certs, new_station, outbox_rows, run_catdctl,
-                      status, synth_pages, verify_actas, write_token)
+from catdtest import (CATALOG, CATDCTL, CENTRAL, COORD, Central, Report,  # noqa: E402
+                      catdctl, central_query, election_actas, make_certs, new_station,
+                      outbox_rows, run_catdctl, status, synth_pages, verify_actas, write_token)
 from faultproxy import FORWARD, Action, Proxy, problem  # noqa: E402
 
 TOKEN_A = "tok-A-" + "a1" * 16
