@@ -18,8 +18,10 @@ CATD_PACKAGES=(
   libcairo2-dev libqrencode-dev fonts-dejavu-core libzbar-dev
   # scanning: SANE (its test and pnm backends are in libsane1), scanimage for the benchmark
   libsane-dev libsane1 sane-utils
-  # tests and tools used by them
-  libtiff-tools sqlite3 time
+  # the central site (catd-central): libsoup's server, TLS through glib-networking
+  libsoup-3.0-dev glib-networking
+  # tests and tools used by them (curl and openssl: the central site's tests)
+  libtiff-tools sqlite3 time curl openssl
 )
 
 catd_missing_packages () {

@@ -10,6 +10,7 @@
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
+#include <glib-unix.h>
 #include <json-glib/json-glib.h>
 #include <locale.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "catd-errors.h"
 #include "catd-scan-batch.h"
 #include "catd-station.h"
+#include "catd-sync.h"
 #include "catd-synth.h"
 
 /* catdctl is deliberately thin: it parses arguments, authenticates the
@@ -364,22 +366,6 @@ bad:
 
 /* ---- commands ---------------------------------------------------------------- */
 
-static gboolean
-url_is_acceptable (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
-  const char *host;
-
-  if (uri == NULL || (host = g_uri_get_host (uri)) == NULL)
-    return FALSE;
-  if (g_str_equal (g_uri_get_scheme (uri), "https"))
-    return TRUE;
-  /* Plain HTTP only to this machine (DESIGN §7). */
-  return g_str_equal (g_uri_get_scheme (uri), "http") &&
-         (g_str_equal (host, "localhost") || g_str_has_prefix (host, "127.") ||
-          g_str_equal (host, "::1"));
-}
-
 static int
 cmd_init (Args *args)
 {
@@ -398,7 +384,7 @@ cmd_init (Args *args)
     return code;
   if (!opt (args, "station-id") || !opt (args, "catalog"))
     return usage_error ("init needs --station-id ID and --catalog FILE");
-  if (opt (args, "central") && !url_is_acceptable (opt (args, "central")))
+  if (opt (args, "central") && !catd_sync_url_is_acceptable (opt (args, "central")))
     return usage_error ("--central must be an https:// URL (plain http:// only to this machine)");
   for (const char *const *f = (const char *[]) { "token-file", "ca-file", NULL }; *f; f++)
     if (opt (args, *f) && !g_file_test (opt (args, *f), G_FILE_TEST_IS_REGULAR))
@@ -1407,6 +1393,122 @@ cmd_scan (Args *args)
   return 0;
 }
 
+/* ---- upload ------------------------------------------------------------------ */
+
+static gboolean
+stop_sync_cb (gpointer data)
+{
+  g_cancellable_cancel (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+sync_ended_cb (GCancellable *cancellable,
+               gpointer      data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+sync_signal_thread (gpointer data)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  g_autoptr(GSource) sigint = NULL;
+  g_autoptr(GSource) sigterm = NULL;
+  g_autoptr(GSource) ended = NULL;
+
+  g_main_context_push_thread_default (context);
+  sigint = g_unix_signal_source_new (SIGINT);
+  sigterm = g_unix_signal_source_new (SIGTERM);
+  /* The run's end (the cancellable) wakes this loop too. */
+  ended = g_cancellable_source_new (data);
+  g_source_set_callback (sigint, stop_sync_cb, data, NULL);
+  g_source_set_callback (sigterm, stop_sync_cb, data, NULL);
+  g_source_set_callback (ended, G_SOURCE_FUNC (sync_ended_cb), NULL, NULL);
+  g_source_attach (sigint, context);
+  g_source_attach (sigterm, context);
+  g_source_attach (ended, context);
+  while (!g_cancellable_is_cancelled (data))
+    g_main_context_iteration (context, TRUE);
+  g_main_context_pop_thread_default (context);
+  return NULL;
+}
+
+static int
+cmd_sync (Args *args)
+{
+  static const OptSpec specs[] = { { "once", FALSE }, { "timeout", TRUE }, { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdSync) sync = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GThread) signals = NULL;
+  CatdSyncOptions options = { 0 };
+  CatdSyncReport report;
+  GError *error = NULL;
+  gboolean ok;
+  int code;
+
+  if ((code = parse_command (args, specs, 0, 0)))
+    return code;
+  if (opt (args, "timeout"))
+    {
+      char *end = NULL;
+      guint64 seconds = g_ascii_strtoull (opt (args, "timeout"), &end, 10);
+
+      if (*end != '\0' || seconds < 1 || seconds > 600)
+        return usage_error ("--timeout must be 1 to 600 seconds");
+      options.timeout_s = seconds;
+    }
+  if (!(station = open_station (args, &code)))
+    return code;
+  if (!(sync = catd_sync_new (station, &options, &error)))
+    return fail_with (error);
+
+  /* SIGINT and SIGTERM end the run between two requests. */
+  signals = g_thread_new ("catdctl-signals", sync_signal_thread, cancellable);
+  if (has_opt (args, "once"))
+    ok = catd_sync_run_once (sync, cancellable, &report, &error);
+  else
+    ok = catd_sync_run (sync, cancellable, &report, &error);
+  if (!ok && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_clear_error (&error);
+      ok = TRUE;
+    }
+  g_cancellable_cancel (cancellable);
+  g_thread_join (g_steal_pointer (&signals));
+
+  if (args->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+      g_autoptr(JsonNode) root = NULL;
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "sent");
+      json_builder_add_int_value (builder, report.sent);
+      json_builder_set_member_name (builder, "dead");
+      json_builder_add_int_value (builder, report.dead);
+      json_builder_set_member_name (builder, "retries");
+      json_builder_add_int_value (builder, report.retries);
+      json_builder_set_member_name (builder, "clock_offset_ms");
+      if (report.clock_checked)
+        json_builder_add_int_value (builder, report.clock_offset_ms);
+      else
+        json_builder_add_null_value (builder);
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      print_json (root);
+    }
+  else
+    g_print ("%u sent, %u refused (dead letters), %u retries\n", report.sent, report.dead,
+             report.retries);
+  if (report.clock_checked && ABS (report.clock_offset_ms) > CATD_SYNC_CLOCK_WARNING_MS)
+    g_printerr ("warning: this station's clock is %.1f s %s the central site's\n",
+                ABS (report.clock_offset_ms) / 1000.0,
+                report.clock_offset_ms > 0 ? "behind" : "ahead of");
+  return ok ? 0 : fail_with (error);
+}
+
 static void
 print_help (void)
 {
@@ -1435,6 +1537,7 @@ print_help (void)
     "  show CLAVE_ACTA\n"
     "  status\n"
     "  export --format prep-csv [--election ID] [--out FILE|DIR] [--delimiter ,]\n"
+    "  sync [--once] [--timeout S]                   (upload the queue to the central site)\n"
     "  audit verify | audit export\n"
     "  check\n"
     "  synth CLAVE_ACTA... --out DIR [--format pnm|tiff] [--dpi N] [--skew DEG] [--noise]\n"
@@ -1497,6 +1600,8 @@ main (int    argc,
     return cmd_audit_export (&args);
   if (g_str_equal (args.command, "check"))
     return cmd_check (&args);
+  if (g_str_equal (args.command, "sync"))
+    return cmd_sync (&args);
   if (g_str_equal (args.command, "synth"))
     return cmd_synth (&args);
 

@@ -18,6 +18,8 @@ G_DEFINE_QUARK (catd-station-error-quark, catd_station_error)
 G_DEFINE_QUARK (catd-image-error-quark, catd_image_error)
 G_DEFINE_QUARK (catd-audit-error-quark, catd_audit_error)
 G_DEFINE_QUARK (catd-scan-error-quark, catd_scan_error)
+G_DEFINE_QUARK (catd-central-error-quark, catd_central_error)
+G_DEFINE_QUARK (catd-sync-error-quark, catd_sync_error)
 
 CatdErrorClass
 catd_error_classify (const GError *error)
@@ -71,6 +73,10 @@ catd_error_classify (const GError *error)
     return error->code == CATD_SCAN_ERROR_INVALID || error->code == CATD_SCAN_ERROR_UNSUPPORTED
            ? CATD_ERROR_CLASS_INVALID : CATD_ERROR_CLASS_FAILURE;
 
+  if (error->domain == CATD_SYNC_ERROR)
+    return error->code == CATD_SYNC_ERROR_NOT_CONFIGURED ? CATD_ERROR_CLASS_INVALID
+                                                         : CATD_ERROR_CLASS_FAILURE;
+
   if (error->domain == CATD_IMAGE_ERROR)
     {
       switch ((CatdImageError) error->code)
@@ -87,6 +93,27 @@ catd_error_classify (const GError *error)
 
   if (error->domain == CATD_AUDIT_ERROR)
     return CATD_ERROR_CLASS_INTEGRITY;
+
+  /* A central site started on another catalog's data is refused like a
+   * station initialised twice; what a station sent wrong is input. */
+  if (error->domain == CATD_CENTRAL_ERROR)
+    {
+      switch ((CatdCentralError) error->code)
+        {
+        case CATD_CENTRAL_ERROR_INVALID:
+        case CATD_CENTRAL_ERROR_TOO_LARGE:
+        case CATD_CENTRAL_ERROR_UNSUPPORTED_TYPE:
+        case CATD_CENTRAL_ERROR_NOT_CENTRAL:
+          return CATD_ERROR_CLASS_INVALID;
+        case CATD_CENTRAL_ERROR_UNAUTHORIZED:
+        case CATD_CENTRAL_ERROR_FORBIDDEN:
+        case CATD_CENTRAL_ERROR_IMAGE_MISSING:
+        case CATD_CENTRAL_ERROR_RECORD_CHANGED:
+        case CATD_CENTRAL_ERROR_CATALOG_MISMATCH:
+        default:
+          return CATD_ERROR_CLASS_REFUSED;
+        }
+    }
 
   /* A file named on the command line that does not exist is bad input, not
    * a device failure. */

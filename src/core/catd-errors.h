@@ -17,6 +17,8 @@ G_BEGIN_DECLS
 #define CATD_IMAGE_ERROR   (catd_image_error_quark ())
 #define CATD_AUDIT_ERROR   (catd_audit_error_quark ())
 #define CATD_SCAN_ERROR    (catd_scan_error_quark ())
+#define CATD_CENTRAL_ERROR (catd_central_error_quark ())
+#define CATD_SYNC_ERROR    (catd_sync_error_quark ())
 
 typedef enum
 {
@@ -78,6 +80,31 @@ typedef enum
   CATD_SCAN_ERROR_FAILED,              /* anything else the device reports */
 } CatdScanError;
 
+/* What the central site (catd-central) refuses, one code per answer a
+ * station's upload client handles differently (docs/protocol.md). */
+typedef enum
+{
+  CATD_CENTRAL_ERROR_INVALID,          /* malformed request, record or image: fix the sender */
+  CATD_CENTRAL_ERROR_UNAUTHORIZED,     /* no token, or one the site does not know */
+  CATD_CENTRAL_ERROR_FORBIDDEN,        /* a known token speaking for another station */
+  CATD_CENTRAL_ERROR_TOO_LARGE,        /* the body is over the endpoint's limit */
+  CATD_CENTRAL_ERROR_UNSUPPORTED_TYPE, /* the body is not of the media type the endpoint takes */
+  CATD_CENTRAL_ERROR_IMAGE_MISSING,    /* a record names an image not uploaded yet: retry */
+  CATD_CENTRAL_ERROR_RECORD_CHANGED,   /* a record id already received with another body */
+  CATD_CENTRAL_ERROR_CATALOG_MISMATCH, /* the data directory serves another catalog */
+  CATD_CENTRAL_ERROR_NOT_CENTRAL,      /* the data directory holds no central site */
+} CatdCentralError;
+
+/* What stops a station's upload client (src/sync). */
+typedef enum
+{
+  CATD_SYNC_ERROR_NOT_CONFIGURED,   /* no central site, token or a bad setting */
+  CATD_SYNC_ERROR_UNREACHABLE,      /* network, timeouts, 5xx: retried */
+  CATD_SYNC_ERROR_TLS,              /* the central site's certificate is not trusted */
+  CATD_SYNC_ERROR_AUTH,             /* the token was refused (401/403) */
+  CATD_SYNC_ERROR_GAVE_UP,          /* --once: an item kept failing */
+} CatdSyncError;
+
 /* What a caller should do with an error, independent of its domain. The
  * numbers are catdctl's exit codes (DESIGN §8). */
 typedef enum
@@ -94,6 +121,8 @@ GQuark          catd_station_error_quark (void);
 GQuark          catd_image_error_quark   (void);
 GQuark          catd_audit_error_quark   (void);
 GQuark          catd_scan_error_quark    (void);
+GQuark          catd_central_error_quark (void);
+GQuark          catd_sync_error_quark    (void);
 
 CatdErrorClass  catd_error_classify      (const GError *error);
 

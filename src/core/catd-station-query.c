@@ -350,6 +350,33 @@ catd_station_status (CatdStation  *self,
   member_int (builder, "sent", sqlite3_column_int64 (stmt, 2));
   member_int (builder, "dead", sqlite3_column_int64 (stmt, 3));
   sqlite3_reset (stmt);
+
+  /* The dead letters a coordinador must look at: what the central site
+   * refused, and what it said. */
+  json_builder_set_member_name (builder, "dead_letters");
+  json_builder_begin_array (builder);
+  stmt = catd_store_prepare (self->store, "SELECT kind, ref, last_error FROM outbox "
+                             "WHERE state = 'dead' ORDER BY id LIMIT 50", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    {
+      json_builder_begin_object (builder);
+      member_string (builder, "kind", catd_column_text (stmt, 0));
+      member_string (builder, "ref", catd_column_text (stmt, 1));
+      member_string (builder, "error", catd_column_text (stmt, 2));
+      json_builder_end_object (builder);
+    }
+  sqlite3_reset (stmt);
+  if (rc == 0)
+    return NULL;
+  json_builder_end_array (builder);
+  {
+    g_autofree char *offset = catd_store_get_meta (self->store, "clock_offset_ms");
+
+    if (offset != NULL)
+      member_int (builder, "clock_offset_ms", g_ascii_strtoll (offset, NULL, 10));
+  }
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "users");

@@ -218,6 +218,47 @@ gboolean           catd_station_check           (CatdStation             *self,
                                                  GPtrArray              **warnings,
                                                  GError                 **error);
 
+/* One row of the upload queue (catd-station-outbox.c). */
+typedef struct
+{
+  gint64    id;
+  gboolean  is_image;
+  char     *ref;               /* the image's SHA-256, or the record's id */
+  int       attempts;
+  gint64    next_attempt_at;   /* unix microseconds; 0: at once */
+  char     *path;              /* an image's file */
+  char     *body;              /* a record's body, as stored */
+} CatdOutboxItem;
+
+void               catd_outbox_item_free        (CatdOutboxItem          *item);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdOutboxItem, catd_outbox_item_free)
+
+gboolean           catd_station_outbox_next     (CatdStation             *self,
+                                                 CatdOutboxItem         **item,
+                                                 GError                 **error);
+gboolean           catd_station_outbox_sent     (CatdStation             *self,
+                                                 gint64                   id,
+                                                 GError                 **error);
+gboolean           catd_station_outbox_retry    (CatdStation             *self,
+                                                 gint64                   id,
+                                                 gint64                   next_attempt_at,
+                                                 const char              *reason,
+                                                 GError                 **error);
+gboolean           catd_station_outbox_dead     (CatdStation             *self,
+                                                 gint64                   id,
+                                                 const char              *reason,
+                                                 GError                 **error);
+gboolean           catd_station_outbox_requeue_dead (CatdStation         *self,
+                                                 const char              *error_prefix,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
+gboolean           catd_station_set_clock_offset (CatdStation            *self,
+                                                 gint64                   offset_ms,
+                                                 GError                 **error);
+
 char              *catd_normalize_clave         (const char              *text);
+gboolean           catd_store_import_catalog    (CatdStore               *store,
+                                                 CatdCatalog             *catalog,
+                                                 GError                 **error);
 
 G_END_DECLS
