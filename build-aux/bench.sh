@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench.sh - the CATD Station benchmarks of issues 2 and 3
+# bench.sh - the CATD Station benchmarks of issues 2, 3 and 4
 #
 # Copyright 2026 The CATD Station authors
 #
@@ -18,7 +18,8 @@
 #     included) against a process doing one bare insert+commit;
 #   - `catdctl init` of the state catalog: seconds and peak memory;
 #   - with every acta verified: `catdctl status` and
-#     `catdctl export --format prep-csv` (all elections): time and peak memory.
+#     `catdctl export --format prep-csv` (all elections): time and peak memory,
+#     and the upload queue's head in-process.
 # and, on a small station of its own, the scanning of issue 3 through SANE's
 # test and pnm backends (tests/sane):
 #   - per page, a whole `catdctl scan --acta` process (acquire, checks, TIFF
@@ -34,13 +35,27 @@
 #     the same pages strictly one after another; with the test backend as
 #     fast as it is (~15 ms a page) and slowed to ~0.4 s a page (read-delay),
 #     as a real feeder is.
+# and, on stations of their own, the upload of issue 4 to catd-central on
+# loopback:
+#   - `catdctl sync --once` of 1,000 verified actas with 1 MiB pages: MB/s
+#     and actas/s against curl uploading the same files to the same server
+#     build (one process for the images, then one for the records,
+#     --parallel, keep-alive), curl run before and after ours, each run to a
+#     fresh central site; per image and per record from the station's
+#     receipts;
+#   - capture pass 1 and pass 2 latency in-process while `catdctl sync`
+#     drains the same station, against the same captures idle, in turns; the
+#     central site's data on tmpfs (as on another machine), then on this disk;
+#   - catd-central under 20 stations' processes uploading at once: records/s
+#     and request latency (a light client, then `catdctl sync --once` each),
+#     against the disk's bare commits/s at that moment.
 # and prints one table: measure, value, baseline, ratio, target, PASS/FAIL.
 # Exits 1 if a target is missed, 2 if the bench itself failed.
 #
 # Needs only what the project builds with, bash and /usr/bin/python3 (peak
 # memory comes from getrusage in tests/bench/catd-bench, not /usr/bin/time),
-# and for the scanning baselines scanimage (sane-utils), tiffcp
-# (libtiff-tools) and sha256sum.
+# for the scanning baselines scanimage (sane-utils), tiffcp (libtiff-tools)
+# and sha256sum, and for the upload baseline curl.
 #
 # Environment:
 #   CATD_BENCH_BUILDDIR  the meson build directory (default: build/ at the top)
@@ -52,6 +67,15 @@
 #                        slow disk) instead of skipping them
 #   CATD_BENCH_SCAN_REPS runs of each side per single-page scan measure (default 7)
 #   CATD_BENCH_ADF_PAGES pages of each feeder batch (default 50)
+#   CATD_BENCH_UPLOAD_ACTAS  actas of the upload against curl (default 1000)
+#   CATD_BENCH_UPLOAD_KIB    their pages' size in KiB (default 1024)
+#   CATD_BENCH_CURL_PARALLEL curl's --parallel-max (default 4)
+#   CATD_BENCH_CAPTURE_ACTAS actas of 1 MiB pages queued for the capture latency
+#                        (default 400)
+#   CATD_BENCH_CAPTURE_N     actas captured per idle or busy turn (default 20)
+#   CATD_BENCH_CAPTURE_CYCLES busy turns (default 5)
+#   CATD_BENCH_LOAD_STATIONS stations uploading at once (default 20)
+#   CATD_BENCH_LOAD_RECORDS  records of each (default 100)
 #   CATD_BENCH_KEEP      1: keep the scratch directory and print where it is
 #   CATD_BENCH_ONLY      station: only the measures of issues 2 and 3;
 #                        upload: only the upload measures (issue 4); unset: both
@@ -67,6 +91,14 @@ casillas=${CATD_BENCH_CASILLAS:-10000}
 durable=${CATD_BENCH_DURABLE:-0}
 scan_reps=${CATD_BENCH_SCAN_REPS:-7}
 adf_pages=${CATD_BENCH_ADF_PAGES:-50}
+upload_actas=${CATD_BENCH_UPLOAD_ACTAS:-1000}
+upload_kib=${CATD_BENCH_UPLOAD_KIB:-1024}
+curl_parallel=${CATD_BENCH_CURL_PARALLEL:-4}
+capture_actas=${CATD_BENCH_CAPTURE_ACTAS:-400}
+capture_n=${CATD_BENCH_CAPTURE_N:-20}
+capture_cycles=${CATD_BENCH_CAPTURE_CYCLES:-5}
+load_stations=${CATD_BENCH_LOAD_STATIONS:-20}
+load_records=${CATD_BENCH_LOAD_RECORDS:-100}
 only=${CATD_BENCH_ONLY:-}
 python=/usr/bin/python3
 
@@ -83,6 +115,9 @@ if [ "$only" != upload ]; then
   command -v tiffcp > /dev/null || fail "tiffcp is needed (Debian package libtiff-tools)"
 fi
 command -v sha256sum > /dev/null || fail "sha256sum is needed (Debian package coreutils)"
+if [ "$only" != station ]; then
+  command -v curl > /dev/null || fail "curl is needed (Debian package curl)"
+fi
 
 # ---- build ------------------------------------------------------------------
 
@@ -97,10 +132,12 @@ if ! grep -q '^build tests/bench/catd-bench:' "$build/build.ninja"; then
   fail "tests/bench/catd-bench is not in $build: it needs subdir('bench') in tests/meson.build \
 and the tests option on (meson configure $build -Dtests=true)"
 fi
-say "building catdctl, catd-scand and catd-bench"
-ninja -C "$build" src/catdctl src/catd-scand tests/bench/catd-bench >&2 || fail "the build failed"
+say "building catdctl, catd-scand, catd-central and catd-bench"
+ninja -C "$build" src/catdctl src/catd-scand src/catd-central tests/bench/catd-bench >&2 ||
+  fail "the build failed"
 
 catdctl=$build/src/catdctl
+central=$build/src/catd-central
 bench=$build/tests/bench/catd-bench
 # SANE sees only the test and pnm backends; catdctl finds its helper beside
 # itself, catd-bench through CATD_SCAND.
@@ -124,6 +161,12 @@ fi
 # fsync costs nothing and every ratio below would be meaningless.
 work=$(mktemp -d "$build/bench-XXXXXX")
 cleanup () {
+  local pid
+  # The central sites the upload measures started, should one be left.
+  for pid in ${central_pids[@]+"${central_pids[@]}"}; do
+    kill "$pid" 2> /dev/null || true
+  done
+  [ -n "${shm:-}" ] && rm -rf "$shm"
   if [ "${CATD_BENCH_KEEP:-0}" = 1 ]; then
     say "kept $work"
   else
@@ -429,6 +472,310 @@ EOF
     fail "in-process queries failed"
 fi
 
+# ---- upload to catd-central: issue 4 ------------------------------------------------
+
+# Stations of their own, built through libcatd (catd-bench upload-station:
+# register, a page of grey noise encoded and bound as a scan, two equal
+# captures; fsyncs skipped), each with its token; each measure against a
+# catd-central on loopback with a fresh data directory, on the same catalog.
+# In this order (the disk is slower for a while after the big uploads, so
+# the central's load comes first, on the disk as a central site's is between
+# two stations' batches):
+#   - BENCH-L01...: $load_stations stations of $load_records verified actas
+#     with small pages, disjoint slices of the catalog, uploading at once:
+#     catd-bench put (a process a station, one request at a time on a
+#     kept-alive connection, bodies in memory: the central's side alone),
+#     images then records; then `catdctl sync --once` each (the whole client);
+#   - BENCH-UP: $upload_actas verified actas with pages of about
+#     $upload_kib KiB, uploaded by curl, by `catdctl sync --once`, and by curl
+#     again (curl: the same image files, then the same record bodies, one
+#     process each, --parallel, keep-alive);
+#   - BENCH-CS: the same kind of station, smaller: capture latency in-process
+#     while `catdctl sync` drains it, in turns with the same idle
+#     (catd-bench capture-sync).
+if [ "$only" != station ]; then
+  up=$work/upload
+  up_start=$SECONDS
+  mkdir -p "$up"
+  central_pids=()
+
+  # start_central NAME: a catd-central on a free port of 127.0.0.1, data in
+  # $up/NAME; sets central_url and central_pid.
+  start_central () {
+    local name=$1
+    "$central" --listen 127.0.0.1:0 --data-dir "$up/$name" --tokens "$up/tokens" \
+      --catalog "$up/catalog.json" > "$up/$name.out" 2> "$up/$name.log" &
+    central_pid=$!
+    central_pids+=("$central_pid")
+    central_url=
+    for _ in $(seq 200); do
+      central_url=$(sed -n 's/^listening on //p' "$up/$name.out")
+      [ -n "$central_url" ] && break
+      kill -0 "$central_pid" 2> /dev/null || break
+      sleep 0.05
+    done
+    [ -n "$central_url" ] || fail "catd-central ($name) did not start: $(cat "$up/$name.log")"
+    central_url=${central_url%/}
+  }
+  # stop_central: SIGTERM, and catd-central must end cleanly.
+  stop_central () {
+    local rc=0
+    kill "$central_pid"
+    wait "$central_pid" || rc=$?
+    [ $rc = 0 ] || fail "catd-central ended with $rc: $(tail -n 5 "$up"/*.log)"
+  }
+  # received NAME STATION RECORDS IMAGES: the central site in $up/NAME holds
+  # exactly that many records and images from STATION.
+  received () {
+    "$python" - "$up/$1/station.db" "$2" "$3" "$4" <<'EOF' ||
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+station, records, images = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+got_r = db.execute("SELECT count(*) FROM central_record WHERE station_id = ?", (station,)).fetchone()[0]
+got_i = db.execute("SELECT count(*) FROM central_image WHERE station_id = ?", (station,)).fetchone()[0]
+if (got_r, got_i) != (records, images):
+    sys.exit(f"the central site holds {got_r} records and {got_i} images of {station}, "
+             f"not {records} and {images}")
+EOF
+      fail "an upload did not arrive whole"
+  }
+  settle_disk () { sync; }
+
+  load_ids=()
+  for i in $(seq 1 "$load_stations"); do
+    load_ids+=("$(printf 'BENCH-L%02d' "$i")")
+  done
+  # Actas: the largest of the three uses (the load stations' slices are
+  # disjoint; BENCH-UP and BENCH-CS go to central sites of their own).
+  need=$((load_stations * load_records))
+  need=$((upload_actas > need ? upload_actas : need))
+  cs=$((capture_actas + 2 * (capture_n * (2 * capture_cycles + 1) + 1)))
+  need=$((cs > need ? cs : need))
+  say "upload: a catalog of $((need / 3 + 50)) casillas and the stations"
+  "$python" "$top/build-aux/gen-catalog.py" --casillas $((need / 3 + 50)) --distritos 4 \
+    --municipios 20 --seed 5 --out "$up/catalog.json"
+  : > "$up/tokens"
+  for id in BENCH-UP BENCH-CS "${load_ids[@]}"; do
+    token="tok-$id-$(printf '%s' "$id" | sha256sum | cut -c1-32)"
+    printf '%s %s\n' "$id" "$token" >> "$up/tokens"
+    (umask 077 && printf '%s\n' "$token" > "$up/$id.token")
+  done
+
+  say "upload: $load_stations stations of $load_records verified actas, small pages"
+  for i in $(seq 0 $((load_stations - 1))); do
+    id=${load_ids[$i]}
+    "$bench" upload-station --dir "$up/st-$id" --catalog "$up/catalog.json" --station-id "$id" \
+      --token-file "$up/$id.token" --n "$load_records" --skip $((i * load_records)) \
+      --image-kib 4 --seed 3 > "$up/fill-$id.txt" &
+    # Two at a time: the machine's two processors.
+    if [ $((i % 2)) = 1 ]; then wait; fi
+  done
+  wait
+  cat "$up"/fill-*.txt >> "$results"
+  for id in "${load_ids[@]}"; do
+    [ -s "$up/fill-$id.txt" ] || fail "building $id failed"
+  done
+
+  # -- the central site under load --------------------------------------------------------
+
+  start_central central-load
+  for id in "${load_ids[@]}"; do
+    "$bench" set-central --dir "$up/st-$id" --url "$central_url"
+  done
+  # put_all KIND: every load station's uploads of KIND at once, from one
+  # moment 2 s ahead (each process reads its bodies and connects first).
+  put_all () {
+    local kind=$1 at pids=() id
+    at=$(( $(date +%s%3N) + 2000 ))
+    for id in "${load_ids[@]}"; do
+      "$bench" put --dir "$up/st-$id" --kind "$kind" --label "upload.load.$kind" \
+        --start-at "$at" > "$up/put-$kind-$id.txt" &
+      pids+=($!)
+    done
+    for pid in "${pids[@]}"; do
+      wait "$pid" || fail "catd-bench put ($kind) failed: $(tail -n 5 "$up"/central-load.log)"
+    done
+    cat "$up"/put-"$kind"-*.txt >> "$results"
+  }
+  say "upload: $load_stations processes at once, images, then records"
+  settle_disk
+  put_all image
+  settle_disk
+  # The disk's pace at this moment: bare SQLite insert+commits in a row.
+  "$bench" commits --db "$up/commits.db" --label upload.load.commits --n 300 >> "$results" ||
+    fail "the bare commits failed"
+  put_all record
+  stop_central
+  for id in "${load_ids[@]}"; do
+    received central-load "$id" "$load_records" "$load_records"
+  done
+  rm -rf "$up/central-load"
+
+  start_central central-sync
+  for id in "${load_ids[@]}"; do
+    "$bench" set-central --dir "$up/st-$id" --url "$central_url"
+  done
+  say "upload: $load_stations catdctl sync --once at once"
+  settle_disk
+  t0=$(date +%s%3N)
+  pids=()
+  for id in "${load_ids[@]}"; do
+    "$catdctl" --data-dir "$up/st-$id" sync --once > /dev/null &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do
+    wait "$pid" || fail "a catdctl sync --once of the load failed"
+  done
+  record upload.load.sync.wall_ms $(( $(date +%s%3N) - t0 ))
+  stop_central
+  for id in "${load_ids[@]}"; do
+    received central-sync "$id" "$load_records" "$load_records"
+  done
+  rm -rf "$up/central-sync"
+
+  say "upload: BENCH-UP, $upload_actas verified actas with pages of ~$upload_kib KiB"
+  "$bench" upload-station --dir "$up/st-up" --catalog "$up/catalog.json" --station-id BENCH-UP \
+    --token-file "$up/BENCH-UP.token" --n "$upload_actas" --image-kib "$upload_kib" --seed 1 \
+    >> "$results" || fail "building BENCH-UP failed"
+  say "upload: BENCH-CS, $capture_actas verified actas with pages of ~$upload_kib KiB"
+  "$bench" upload-station --dir "$up/st-cs" --catalog "$up/catalog.json" --station-id BENCH-CS \
+    --token-file "$up/BENCH-CS.token" --n "$capture_actas" --image-kib "$upload_kib" --seed 2 \
+    >> "$results" || fail "building BENCH-CS failed"
+
+  # -- catdctl sync --once against curl -------------------------------------------
+
+  # curl's side: one config file for the images and one for the records, in
+  # outbox order, the same headers as the station's (Expect: turned off, as
+  # libsoup does not send it); write-out gives each answer's status. Run
+  # before and after ours, each time to a fresh central site: the disk is
+  # slower for a while after a gigabyte of fsync'd writes, and curl's mean
+  # brackets our run.
+  curl_upload () {
+    local key=$1 kind others
+    start_central "central-$key"
+    say "upload: curl --parallel --parallel-max $curl_parallel, images then records ($key)"
+    rm -rf "$up/curl"
+    "$python" - "$up/st-up" "$central_url" "$(cat "$up/BENCH-UP.token")" "$curl_parallel" \
+      "$up/curl" > "$up/curl-totals.txt" <<'EOF' || fail "writing curl's configuration failed"
+import os, sqlite3, sys
+station, url, token, parallel, out = sys.argv[1:6]
+db = sqlite3.connect(f"file:{station}/station.db?mode=ro", uri=True)
+os.makedirs(f"{out}/records")
+common = [f'header = "Authorization: Bearer {token}"', 'header = "X-Catd-Station: BENCH-UP"',
+          'header = "Expect:"', "silent", "no-progress-meter", "parallel",
+          f"parallel-max = {parallel}", 'write-out = "%{http_code}\\n"']
+image_bytes = record_bytes = 0
+with open(f"{out}/images.curl", "w") as f:
+    f.write("\n".join(common + ['header = "Content-Type: image/tiff"']) + "\n")
+    rows = db.execute("SELECT ref FROM outbox WHERE kind = 'image' ORDER BY id").fetchall()
+    for (ref,) in rows:
+        path = f"{station}/images/{ref[:2]}/{ref}.tif"
+        image_bytes += os.path.getsize(path)
+        f.write(f'url = "{url}/api/v1/images/{ref}"\nupload-file = "{path}"\n'
+                'output = "/dev/null"\n')
+    print("upload.images", len(rows))
+with open(f"{out}/records.curl", "w") as f:
+    f.write("\n".join(common + ['header = "Content-Type: application/json"']) + "\n")
+    rows = db.execute("SELECT o.ref, r.body FROM outbox o JOIN record r ON r.record_id = o.ref "
+                      "WHERE o.kind = 'record' ORDER BY o.id").fetchall()
+    for ref, body in rows:
+        path = f"{out}/records/{ref}.json"
+        with open(path, "w") as r:
+            r.write(body)
+        record_bytes += len(body.encode())
+        f.write(f'url = "{url}/api/v1/records/{ref}"\nupload-file = "{path}"\n'
+                'output = "/dev/null"\n')
+    print("upload.records", len(rows))
+print("upload.image_bytes", image_bytes)
+print("upload.record_bytes", record_bytes)
+EOF
+    for kind in images records; do
+      settle_disk
+      "$bench" run --key "upload.$key.$kind" --stdout -- curl --config "$up/curl/$kind.curl" \
+        > "$up/curl-$kind.codes" 2>> "$results" || fail "curl ($key, $kind) failed"
+      others=$(grep -cv '^201$' "$up/curl-$kind.codes" || true)
+      [ "$others" = 0 ] ||
+        fail "curl ($key, $kind): $others answers not 201: $(sort "$up/curl-$kind.codes" | uniq -c)"
+    done
+    stop_central
+    received "central-$key" BENCH-UP "$upload_actas" "$upload_actas"
+    rm -rf "$up/central-$key" "$up/curl"
+  }
+
+  curl_upload curl1
+  cat "$up/curl-totals.txt" >> "$results"
+
+  start_central central-ours
+  "$bench" set-central --dir "$up/st-up" --url "$central_url"
+  say "upload: catdctl sync --once"
+  settle_disk
+  "$bench" run --key upload.ours -- "$catdctl" --data-dir "$up/st-up" sync --once \
+    >> "$results" || fail "catdctl sync --once failed: $(tail -n 5 "$up"/central-ours.log)"
+  stop_central
+  received central-ours BENCH-UP "$upload_actas" "$upload_actas"
+  rm -rf "$up/central-ours"
+  # The station's receipts: from one acknowledgement to the next, what each
+  # kind of upload took in our run (the station uploads each acta's image
+  # and then its record, in the order the actas were verified).
+  "$python" - "$up/st-up/station.db" >> "$results" <<'EOF' || fail "reading the receipts failed"
+import datetime, sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+rows = db.execute("SELECT kind, sent_at FROM outbox ORDER BY sent_at").fetchall()
+at = [datetime.datetime.fromisoformat(t.replace("Z", "+00:00")) for _, t in rows]
+total = {"image": 0.0, "record": 0.0}
+for i in range(1, len(rows)):
+    total[rows[i][0]] += (at[i] - at[i - 1]).total_seconds()
+for kind, seconds in total.items():
+    print(f"upload.ours.{kind}_s", seconds)
+EOF
+
+  curl_upload curl2
+
+  # -- capture latency while catdctl sync uploads ---------------------------------------
+
+  # Twice on BENCH-CS, each time to a fresh central site: with its data on
+  # tmpfs (/dev/shm), as the central site is another machine's disk on the
+  # night: what the station feels of its own upload; then with its data on
+  # this disk, as everything here is on one machine.
+  capture_sync () {
+    local key=$1 where=$2
+    start_central "$where"
+    "$bench" set-central --dir "$up/st-cs" --url "$central_url"
+    settle_disk
+    "$bench" capture-sync --dir "$up/st-cs" --label "upload.$key" --n "$capture_n" \
+      --cycles "$capture_cycles" --pace-ms 25 --seed 9 -- \
+      "$catdctl" --data-dir "$up/st-cs" sync --once >> "$results" ||
+      fail "the capture latency during sync ($key) failed"
+    stop_central
+    rm -rf "${up:?}/$where"
+  }
+  if shm=$(mktemp -d /dev/shm/catd-bench-XXXXXX 2> /dev/null); then
+    ln -s "$shm" "$up/central-cs-tmpfs"
+    say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
+      "(central site on tmpfs)"
+    capture_sync capture central-cs-tmpfs/data
+    rm -rf "$shm"
+    shm=
+    say "upload: the same, the central site on this disk"
+    capture_sync capture_disk central-cs
+    record meta.capture_central_tmpfs 1
+  else
+    say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
+      "(no /dev/shm: the central site on this disk)"
+    capture_sync capture central-cs
+    record meta.capture_central_tmpfs 0
+  fi
+
+  record meta.upload_stations "$load_stations"
+  record meta.upload_load_records "$load_records"
+  record meta.upload_kib "$upload_kib"
+  record meta.upload_actas "$upload_actas"
+  record meta.curl_parallel "$curl_parallel"
+  record meta.capture_actas "$capture_actas"
+  record meta.capture_n "$capture_n"
+  record meta.upload_seconds "$((SECONDS - up_start))"
+fi
+
 record meta.seconds "$((SECONDS - start))"
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -461,7 +808,8 @@ def section(title):
     rows.append((title,))
 
 def row(measure, value, unit="", baseline=None, target=None, check=None, ratio=True):
-    """check: ("ratio", x) ratio <= x; ("lt", x) value < x; ("le", x) value <= x."""
+    """check: ("ratio", x) ratio <= x; ("ratio_ge", x) ratio >= x; ("lt", x) value < x;
+    ("le", x) value <= x; ("ge", x) value >= x."""
     global failed
     def fmt(v):
         if v is None:
@@ -474,7 +822,9 @@ def row(measure, value, unit="", baseline=None, target=None, check=None, ratio=T
     if check:
         kind, limit = check
         ok = {"ratio": lambda: r is not None and r <= limit,
-              "lt": lambda: value < limit, "le": lambda: value <= limit}[kind]()
+              "ratio_ge": lambda: r is not None and r >= limit,
+              "lt": lambda: value < limit, "le": lambda: value <= limit,
+              "ge": lambda: value >= limit}[kind]()
         verdict = "PASS" if ok else "FAIL"
         failed = failed or not ok
     rows.append((measure, fmt(value), fmt(baseline), "-" if r is None else f"{r:.2f}x",
@@ -649,6 +999,9 @@ if "init.wall_ms" in values:   # not with CATD_BENCH_ONLY=upload
     row("  catd_station_status() in-process p50 (20 calls)", one("query.status_ms.p50"), "ms")
     row("catdctl --user coord status p50 (adds a PIN check)", pct("cli_status_user.wall_ms", 50), "ms")
     row("catdctl status peak RSS", max(samples("cli_status.maxrss_kb")) / 1024, "MiB")
+    if "query.outbox_next_ms.p50" in values:
+        row(f"  catd_station_outbox_next () in-process p50 (the upload client's every step; "
+            f"{int(one('check.pending'))} uploads queued)", one("query.outbox_next_ms.p50"), "ms")
     export_runs = len(values["cli_export.wall_ms"])
     row(f"catdctl export --format prep-csv, all elections, p50 ({export_runs} runs)",
         pct("cli_export.wall_ms", 50) / 1000, "s")
@@ -658,6 +1011,89 @@ if "init.wall_ms" in values:   # not with CATD_BENCH_ONLY=upload
             row(f"  catd_station_export_prep_csv ({e}) in-process, "
                 f"{int(one(f'query.export.{e}.rows'))} rows", one(f"query.export.{e}.ms"), "ms")
     row(f"export files ({int(one('meta.export_rows'))} rows)", one("meta.export_bytes") / 2**20, "MiB")
+
+if "meta.upload_seconds" in values:
+    actas = int(one("meta.upload_actas"))
+    mib = one("meta.upload_kib") / 1024
+    total_bytes = one("upload.image_bytes") + one("upload.record_bytes")
+    ours_s = one("upload.ours.wall_ms") / 1000
+    def curl(what):
+        return sum(one(f"upload.{run}.{what}") for run in ("curl1", "curl2")) / 2
+    curl_img_s = curl("images.wall_ms") / 1000
+    curl_rec_s = curl("records.wall_ms") / 1000
+    curl_s = curl_img_s + curl_rec_s
+    section(f"Upload to catd-central on loopback (issue 4): {actas} verified actas, pages of "
+            f"{one('upload.image_bytes') / actas / 2**20:.2f} MiB (grey noise, Deflate), "
+            f"{total_bytes / 2**20:.0f} MiB in all; baseline = curl uploading the same files "
+            f"(--parallel-max {int(one('meta.curl_parallel'))}, keep-alive, images then "
+            "records), mean of a run before ours and one after; each run to a fresh catd-central")
+    row("catdctl sync --once, MB/s (images + records)", total_bytes / 1e6 / ours_s, "MB/s",
+        total_bytes / 1e6 / curl_s, ">= 0.8x", ("ratio_ge", 0.8))
+    row("catdctl sync --once, actas/s", actas / ours_s, "actas/s", actas / curl_s)
+    row("  wall", ours_s, "s", curl_s)
+    for run in ("curl1", "curl2"):
+        row(f"  curl's {run[-1] == '1' and 'run before' or 'run after'} ours, wall",
+            (one(f"upload.{run}.images.wall_ms") + one(f"upload.{run}.records.wall_ms")) / 1000,
+            "s")
+    row("  ms per image (ours: between the station's receipts)",
+        1000 * one("upload.ours.image_s") / actas, "ms", 1000 * curl_img_s / actas)
+    row("  ms per record (the same)", 1000 * one("upload.ours.record_s") / actas, "ms",
+        1000 * curl_rec_s / actas)
+    row("  GLib SHA-256 of one page (sync client: once an image; catd-central: twice)",
+        one("upload.fill.BENCH-UP.sha256_ms"), "ms")
+    row("catdctl sync --once peak RSS", one("upload.ours.maxrss_kb") / 1024, "MiB")
+    row("catdctl sync --once CPU (user + sys); baseline curl's",
+        (one("upload.ours.user_ms") + one("upload.ours.sys_ms")) / 1000, "s",
+        sum(curl(f"{k}.{t}_ms") for k in ("images", "records") for t in ("user", "sys")) / 1000)
+
+    tmpfs = one("meta.capture_central_tmpfs") == 1
+    for k, where in (("upload.capture", "on tmpfs (as on another machine)" if tmpfs
+                      else "on this disk (no /dev/shm)"),
+                     ("upload.capture_disk", "on this same disk")):
+        if f"{k}.busy.window_s" not in values:
+            continue
+        target = k == "upload.capture"
+        section(f"Capture commit latency in-process while `catdctl sync` drains the same station "
+                f"(pages of {mib:.0f} MiB queued), its central site {where}: "
+                f"{int(one(f'{k}.cycles'))} turns of {int(one('meta.capture_n'))} actas "
+                f"captured idle, then {int(one('meta.capture_n'))} while the sync runs (one "
+                f"every {int(one(f'{k}.pace_ms'))} ms; {int(one(f'{k}.busy.uploads'))} uploads "
+                f"acknowledged in those {one(f'{k}.busy.window_s'):.1f} s), and a last idle turn; "
+                "baseline = the idle turns")
+        for phase, name in (("pass1", "capture pass 1"), ("pass2", "capture pass 2 (verifies)")):
+            row(f"{name} p50 while sync runs", one(f"{k}.busy.{phase}.ms.p50"), "ms",
+                one(f"{k}.idle.{phase}.ms.p50"), "<= 1.2x" if target else None,
+                ("ratio", 1.2) if target else None)
+            row(f"{name} p99 while sync runs", one(f"{k}.busy.{phase}.ms.p99"), "ms",
+                one(f"{k}.idle.{phase}.ms.p99"))
+        row("  in fsync per capture, mean (both passes)", one(f"{k}.busy.sync_ms.mean"), "ms",
+            one(f"{k}.idle.sync_ms.mean"))
+        row("  in SQLite's busy handler per capture, mean (the sync's locks)",
+            one(f"{k}.busy.sleep_ms.mean"), "ms", one(f"{k}.idle.sleep_ms.mean"))
+        row("  captures that waited for the sync's transactions",
+            100 * one(f"{k}.busy.slept_share"), "%", ratio=False)
+
+    stations = int(one("meta.upload_stations"))
+    per = int(one("meta.upload_load_records"))
+    def span(label):
+        return (max(samples(f"{label}.end_ms")) - min(samples(f"{label}.start_ms"))) / 1000
+    section(f"catd-central under load (issue 4): {stations} processes at once, each a station's "
+            f"{per} verified records (one request at a time, kept-alive: catd-bench put), "
+            f"{stations * per} in all; images before, small")
+    rec = "upload.load.record"
+    row("records/s, all stations (baseline: bare SQLite commits/s just before)",
+        stations * per / span(rec), "records/s",
+        one("upload.load.commits.per_s"), ">= 300/s", ("ge", 300.0))
+    row("  record PUT latency p50", pct(f"{rec}.latency_ms", 50), "ms")
+    row("  record PUT latency p99", pct(f"{rec}.latency_ms", 99), "ms")
+    row("  record PUT latency max", max(samples(f"{rec}.latency_ms")), "ms")
+    img = "upload.load.image"
+    row(f"images/s (~{one(f'{img}.bytes') / one(f'{img}.count') / 1024:.0f} KiB), all stations",
+        stations * per / span(img), "images/s")
+    row("  image PUT latency p99", pct(f"{img}.latency_ms", 99), "ms")
+    row(f"{stations} catdctl sync --once at once: records/s (images and records, whole run)",
+        stations * per / (one("upload.load.sync.wall_ms") / 1000), "records/s")
+    row("upload measures, wall", one("meta.upload_seconds"), "s")
 
 table = [r for r in rows if len(r) == 6]
 widths = [max(len(r[i]) for r in table + [HEAD]) for i in range(6)]
