@@ -490,9 +490,9 @@ fi
 #     $upload_kib KiB, uploaded by curl, by `catdctl sync --once`, and by curl
 #     again (curl: the same image files, then the same record bodies, one
 #     process each, --parallel, keep-alive);
-#   - BENCH-CS: the same kind of station, smaller: capture latency in-process
-#     while `catdctl sync` drains it, in turns with the same idle
-#     (catd-bench capture-sync).
+#   - BENCH-CS and BENCH-CD: the same kind of station, smaller: capture
+#     latency in-process while `catdctl sync` drains it, in turns with the
+#     same idle (catd-bench capture-sync).
 if [ "$only" != station ]; then
   up=$work/upload
   up_start=$SECONDS
@@ -546,16 +546,16 @@ EOF
     load_ids+=("$(printf 'BENCH-L%02d' "$i")")
   done
   # Actas: the largest of the three uses (the load stations' slices are
-  # disjoint; BENCH-UP and BENCH-CS go to central sites of their own).
+  # disjoint; the others go to central sites of their own).
   need=$((load_stations * load_records))
   need=$((upload_actas > need ? upload_actas : need))
-  cs=$((capture_actas + 2 * (capture_n * (2 * capture_cycles + 1) + 1)))
+  cs=$((capture_actas + capture_n * (2 * capture_cycles + 1) + 1))
   need=$((cs > need ? cs : need))
   say "upload: a catalog of $((need / 3 + 50)) casillas and the stations"
   "$python" "$top/build-aux/gen-catalog.py" --casillas $((need / 3 + 50)) --distritos 4 \
     --municipios 20 --seed 5 --out "$up/catalog.json"
   : > "$up/tokens"
-  for id in BENCH-UP BENCH-CS "${load_ids[@]}"; do
+  for id in BENCH-UP BENCH-CS BENCH-CD "${load_ids[@]}"; do
     token="tok-$id-$(printf '%s' "$id" | sha256sum | cut -c1-32)"
     printf '%s %s\n' "$id" "$token" >> "$up/tokens"
     (umask 077 && printf '%s\n' "$token" > "$up/$id.token")
@@ -637,10 +637,12 @@ EOF
   "$bench" upload-station --dir "$up/st-up" --catalog "$up/catalog.json" --station-id BENCH-UP \
     --token-file "$up/BENCH-UP.token" --n "$upload_actas" --image-kib "$upload_kib" --seed 1 \
     >> "$results" || fail "building BENCH-UP failed"
-  say "upload: BENCH-CS, $capture_actas verified actas with pages of ~$upload_kib KiB"
-  "$bench" upload-station --dir "$up/st-cs" --catalog "$up/catalog.json" --station-id BENCH-CS \
-    --token-file "$up/BENCH-CS.token" --n "$capture_actas" --image-kib "$upload_kib" --seed 2 \
-    >> "$results" || fail "building BENCH-CS failed"
+  for id in BENCH-CS BENCH-CD; do
+    say "upload: $id, $capture_actas verified actas with pages of ~$upload_kib KiB"
+    "$bench" upload-station --dir "$up/st-$id" --catalog "$up/catalog.json" --station-id "$id" \
+      --token-file "$up/$id.token" --n "$capture_actas" --image-kib "$upload_kib" --seed 2 \
+      >> "$results" || fail "building $id failed"
+  done
 
   # -- catdctl sync --once against curl -------------------------------------------
 
@@ -733,18 +735,20 @@ EOF
 
   # -- capture latency while catdctl sync uploads ---------------------------------------
 
-  # Twice on BENCH-CS, each time to a fresh central site: with its data on
-  # tmpfs (/dev/shm), as the central site is another machine's disk on the
-  # night: what the station feels of its own upload; then with its data on
-  # this disk, as everything here is on one machine.
+  # Each time a station of its own and a fresh central site (a station
+  # stopped between an image and its record would send the record to a site
+  # that never got the image): BENCH-CS to one whose data is on tmpfs
+  # (/dev/shm), as the central site is another machine's disk on the night:
+  # what the station feels of its own upload; BENCH-CD to one on this disk,
+  # as everything here is on one machine.
   capture_sync () {
-    local key=$1 where=$2
+    local key=$1 id=$2 where=$3
     start_central "$where"
-    "$bench" set-central --dir "$up/st-cs" --url "$central_url"
+    "$bench" set-central --dir "$up/st-$id" --url "$central_url"
     settle_disk
-    "$bench" capture-sync --dir "$up/st-cs" --label "upload.$key" --n "$capture_n" \
+    "$bench" capture-sync --dir "$up/st-$id" --label "upload.$key" --n "$capture_n" \
       --cycles "$capture_cycles" --pace-ms 25 --seed 9 -- \
-      "$catdctl" --data-dir "$up/st-cs" sync --once >> "$results" ||
+      "$catdctl" --data-dir "$up/st-$id" sync --once >> "$results" ||
       fail "the capture latency during sync ($key) failed"
     stop_central
     rm -rf "${up:?}/$where"
@@ -753,16 +757,16 @@ EOF
     ln -s "$shm" "$up/central-cs-tmpfs"
     say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
       "(central site on tmpfs)"
-    capture_sync capture central-cs-tmpfs/data
+    capture_sync capture BENCH-CS central-cs-tmpfs/data
     rm -rf "$shm"
     shm=
-    say "upload: the same, the central site on this disk"
-    capture_sync capture_disk central-cs
+    say "upload: the same, BENCH-CD, the central site on this disk"
+    capture_sync capture_disk BENCH-CD central-cd
     record meta.capture_central_tmpfs 1
   else
     say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
       "(no /dev/shm: the central site on this disk)"
-    capture_sync capture central-cs
+    capture_sync capture BENCH-CS central-cs
     record meta.capture_central_tmpfs 0
   fi
 
