@@ -76,6 +76,33 @@ test_layout_and_modes (Fixture       *f,
   g_assert_cmpint (COUNT ("SELECT count(*) FROM catalog_acta"), ==, 898);
 }
 
+/* A station made by the first schema opens with the upload queue's index
+ * added, its version bumped and nothing else touched. */
+static void
+test_migration_2 (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdStation) reopened = NULL;
+  g_autoptr(CatdRegistration) reg = NULL;
+  g_autofree char *clave = catd_test_catalog_acta (f->station, "1");
+
+  reg = catd_station_register (f->station, f->aco, clave, NULL, &error);
+  g_assert_no_error (error);
+  catd_test_exec (f->station, "DROP INDEX record_by_record_id; PRAGMA user_version = 1");
+  g_assert_cmpint (COUNT ("SELECT count(*) FROM sqlite_schema "
+                          "WHERE name = 'record_by_record_id'"), ==, 0);
+
+  reopened = catd_station_open (f->dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (catd_test_query_int (reopened, "PRAGMA user_version", NULL), ==,
+                   CATD_STORE_SCHEMA_VERSION);
+  g_assert_cmpint (catd_test_query_int (reopened, "SELECT count(*) FROM sqlite_schema "
+                                        "WHERE type = 'index' AND name = 'record_by_record_id' "
+                                        "AND tbl_name = 'record'", NULL), ==, 1);
+  g_assert_cmpint (catd_test_query_int (reopened, "SELECT count(*) FROM acta", NULL), ==, 1);
+}
+
 static void
 test_reinit_refused (Fixture       *f,
                      gconstpointer  data)
@@ -469,6 +496,7 @@ main (int    argc,
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/store/layout-and-modes", test_layout_and_modes);
+  ADD ("/store/migration-2", test_migration_2);
   ADD ("/store/reinit-refused", test_reinit_refused);
   ADD ("/store/users-and-pins", test_users_and_pins);
   ADD ("/store/register", test_register);

@@ -192,8 +192,8 @@ CREATE TABLE audit (
 ) STRICT;
 
 -- One row per revision of an acta's record, body exactly as uploaded.
--- record_id is a random UUID (the upload's idempotency key); it needs no
--- index here, where rows are found by acta or by the outbox.
+-- record_id is a random UUID (the upload's idempotency key); the upload
+-- queue finds rows by it, through the index of migration 2 (catd-store.c).
 CREATE TABLE record (
   id         INTEGER PRIMARY KEY,
   record_id  TEXT NOT NULL,

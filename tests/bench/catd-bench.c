@@ -16,12 +16,19 @@
  *   catd-bench query    --dir D --out DIR [--sql-profile]
  *   catd-bench pages    --dir D --scratch DIR
  *   catd-bench sqlite-once --db F
+ *   catd-bench commits  --db F --label L [--n N]
  *   catd-bench register --dir D --n N [--seed S]
  *   catd-bench scan-page --dir D --clave C --out FILE [--color] [--seed S]
  *   catd-bench scan-stages --dir D --scratch DIR --label L --device DEV [--color]
  *                       [--option NAME=VALUE]... [--n N] [--seed S]
  *   catd-bench adf      --dir D --label L --device DEV [--option NAME=VALUE]... [--pages N]
  *   catd-bench run      --key K [--stdout] -- COMMAND ARGS...
+ *   catd-bench upload-station --dir D --catalog F --station-id ID --token-file F --n N
+ *                       [--skip K] [--image-kib K] [--seed S]
+ *   catd-bench set-central --dir D --url URL
+ *   catd-bench put      --dir D --kind image|record --label L [--start-at UNIX_MS]
+ *   catd-bench capture-sync --dir D --label L [--n N] [--cycles C] [--pace-ms MS]
+ *                       [--seed S] -- COMMAND ARGS...
  *
  * Latency is always compared with a baseline measured in the same run on the
  * same disk: a bare SQLite BEGIN IMMEDIATE, INSERT, COMMIT with the station's
@@ -46,6 +53,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -61,6 +70,7 @@
 #include "catd-scan-batch.h"
 #include "catd-station.h"
 #include "catd-synth.h"
+#include "catd-tiff.h"
 #include "catd-test-util.h"
 
 #define PIN "1234"
@@ -69,6 +79,7 @@
 
 static gint sync_count;
 static gboolean sync_skip;
+static gint64 sync_us;         /* time spent in the real calls */
 
 typedef int (*SyncFunc) (int fd);
 
@@ -87,7 +98,13 @@ counted_sync (const char *name,
       errno = ENOSYS;
       return -1;
     }
-  return (*real) (fd);
+  {
+    gint64 t0 = g_get_monotonic_time ();
+    int rc = (*real) (fd);
+
+    __atomic_add_fetch (&sync_us, g_get_monotonic_time () - t0, __ATOMIC_RELAXED);
+    return rc;
+  }
 }
 
 int
@@ -104,6 +121,28 @@ fdatasync (int fd)
   static SyncFunc real;
 
   return counted_sync ("fdatasync", &real, fd);
+}
+
+/* SQLite's busy handler (sqlite3_busy_timeout ()) waits for a lock held by
+ * another process in usleep (); nothing else in this program calls it, so
+ * counting it shows how long an action waited for the sync client's
+ * transactions. */
+static gint64 busy_sleep_us;
+
+int
+usleep (useconds_t us)
+{
+  static int (*real) (useconds_t);
+
+  if (real == NULL)
+    real = (int (*) (useconds_t))dlsym (RTLD_NEXT, "usleep");
+  if (real == NULL)
+    {
+      errno = ENOSYS;
+      return -1;
+    }
+  __atomic_add_fetch (&busy_sleep_us, (gint64)us, __ATOMIC_RELAXED);
+  return real (us);
 }
 
 /* SQLite writes through pwrite64() (its unix VFS, for the WAL and for
@@ -970,6 +1009,29 @@ cmd_query (const char *dir,
       sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
     }
 
+  /* The upload client's every step starts by asking for the queue's head;
+   * on this station every upload is still queued. */
+  {
+    g_autoptr(GArray) next_ms = samples_new ();
+
+    for (guint i = 0; i < 20; i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CatdOutboxItem) item = NULL;
+
+        t0 = now_ms ();
+        if (!catd_station_outbox_next (station, &item, &error))
+          die_error ("the upload queue", error);
+        add_sample (next_ms, now_ms () - t0);
+      }
+    print_stats ("query.outbox_next_ms", next_ms);
+    if (profile)
+      {
+        sql_profile_report ("the upload queue's head", 20);
+        sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
+      }
+  }
+
   g_mkdir_with_parents (out, 0700);
   elections = query_strings (station, "SELECT id FROM election ORDER BY position", NULL);
   for (guint i = 0; i < elections->len; i++)
@@ -1057,6 +1119,29 @@ cmd_sqlite_once (const char *db)
 
   baseline_open (&b, db);
   baseline_commit (&b, NULL, NULL);
+  baseline_close (&b);
+  return 0;
+}
+
+/* @n bare insert+commits one after another: how many a second this disk
+ * takes now, the ceiling of any server that commits once per request. */
+static int
+cmd_commits (const char *db,
+             const char *label,
+             guint       n)
+{
+  g_autoptr(GArray) ms = samples_new ();
+  g_autofree char *key = g_strdup_printf ("%s.ms", label);
+  double t0;
+  Baseline b;
+
+  baseline_open (&b, db);
+  baseline_commit (&b, NULL, NULL);
+  t0 = now_ms ();
+  for (guint i = 0; i < n; i++)
+    add_sample (ms, baseline_commit (&b, NULL, NULL));
+  printf ("%s.per_s %.3f\n", label, n / ((now_ms () - t0) / 1000));
+  print_stats (key, ms);
   baseline_close (&b);
   return 0;
 }
@@ -1980,6 +2065,569 @@ cmd_adf (const char *dir,
   return 0;
 }
 
+/* ---- upload (issue 4) ----------------------------------------------------------------- */
+
+/* The upload measures build their stations through the public API, as
+ * populate does, with fsyncs skipped (set-up, not a measure): verified
+ * actas whose pages are grey noise encoded by the station's own encoder
+ * (catd_tiff_encode: Deflate does not shrink noise, so a page of about
+ * @image_kib KiB of pixels stays about that size on disk, as a scanned
+ * acta is about a megabyte once compressed) and bound as a scan binds
+ * them. Each phase runs over every acta before the next (register, bind,
+ * pass 1, pass 2), so the outbox holds the images first, then the records,
+ * as on a station that captures a batch after scanning it. */
+
+typedef struct
+{
+  CatdUser *coord;
+  CatdUser *cap1;
+  CatdUser *cap2;
+} UploadUsers;
+
+static void
+upload_users_clear (UploadUsers *users)
+{
+  g_clear_object (&users->coord);
+  g_clear_object (&users->cap1);
+  g_clear_object (&users->cap2);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (UploadUsers, upload_users_clear)
+
+/* A page of @side x @side grey noise for @clave, encoded as the station
+ * encodes a scan; @info gets what the encoder knows. */
+static GBytes *
+noise_page (const char    *clave,
+            guint          side,
+            guint32        seed,
+            CatdImageInfo *info)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *pixels = g_malloc ((gsize)side * side);
+  g_autofree char *description = g_strdup_printf ("CLAVE_ACTA %s; catd-bench noise", clave);
+  guint32 state = seed * 2654435761u + 1;
+  CatdTiffParams params = {
+    .width = side,
+    .height = side,
+    .channels = 1,
+    .dpi = 300,
+    .compression = CATD_TIFF_DEFLATE,
+    .description = description,
+    .time_usec = g_get_real_time (),
+  };
+  GBytes *tiff;
+
+  for (gsize i = 0; i + 4 <= (gsize)side * side; i += 4)
+    {
+      guint32 r = next_random (&state);
+
+      memcpy (pixels + i, &r, 4);
+    }
+  if (!(tiff = catd_tiff_encode (pixels, side, &params, &error)))
+    die_error ("encoding a noise page", error);
+  memset (info, 0, sizeof *info);
+  info->width = side;
+  info->height = side;
+  info->dpi = 300;
+  return tiff;
+}
+
+/* Registers, binds a noise page to, and verifies (two equal captures) each
+ * of @claves, phase by phase; returns the bytes of the pages bound. What
+ * hashing a page costs (GLib's SHA-256, which the sync client and the
+ * central site use) is timed on the first few into @sha256_ms. */
+static guint64
+fill_verified (CatdStation *station,
+               UploadUsers *users,
+               GPtrArray   *claves,
+               guint        side,
+               guint32      seed,
+               GArray      *sha256_ms)
+{
+  guint64 image_bytes = 0;
+
+  for (guint i = 0; i < claves->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdRegistration) reg = NULL;
+
+      if (!(reg = catd_station_register (station, users->coord, claves->pdata[i], NULL, &error)))
+        die_error (claves->pdata[i], error);
+    }
+  for (guint i = 0; i < claves->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      CatdImageInfo encoded, info;
+      g_autoptr(GBytes) tiff = noise_page (claves->pdata[i], side, seed * 100003 + i, &encoded);
+      CatdBindOptions options = { .source = "ESCANER", .binding = "hand", .encoded = &encoded };
+
+      if (!catd_station_bind_image (station, users->coord, claves->pdata[i], tiff, &options,
+                                    &info, &error))
+        die_error (claves->pdata[i], error);
+      image_bytes += g_bytes_get_size (tiff);
+      if (i < 20)
+        {
+          double t0 = now_ms ();
+          g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, tiff);
+
+          add_sample (sha256_ms, now_ms () - t0);
+        }
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < claves->len; i++)
+      {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(CatdCaptureResult) result = NULL;
+        g_autoptr(JsonNode) values = catd_test_values (station, claves->pdata[i],
+                                                       g_str_hash (claves->pdata[i]));
+
+        result = catd_station_capture (station, pass == 0 ? users->cap1 : users->cap2,
+                                       claves->pdata[i], values, &error);
+        if (result == NULL)
+          die_error (claves->pdata[i], error);
+        if (pass == 1 && result->status != CATD_CAPTURE_VERIFIED)
+          die ("%s: pass 2 answered %s", (char *)claves->pdata[i],
+               catd_capture_status_to_string (result->status));
+      }
+  return image_bytes;
+}
+
+/* Creates station @station_id in @dir on @catalog_file, its central site
+ * to be named later (set-central) and its token in @token_file, with a
+ * coordinador and two capturistas (PIN 1234), and fills it with @n verified
+ * actas whose pages are about @image_kib KiB: the catalog's actas in the
+ * shuffled order of @seed, from the @skip-th on (stations given disjoint
+ * slices never send the same acta). */
+static int
+cmd_upload_station (const char *dir,
+                    const char *catalog_file,
+                    const char *station_id,
+                    const char *token_file,
+                    guint       n,
+                    guint       skip,
+                    guint       image_kib,
+                    guint       seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdCatalog) catalog = catd_catalog_new_from_file (catalog_file, &error);
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(GPtrArray) order = NULL;
+  g_autoptr(GPtrArray) claves = g_ptr_array_new ();
+  g_auto(UploadUsers) users = { 0 };
+  /* A placeholder until the central site listens (set-central). */
+  CatdCentralConfig central = { "http://127.0.0.1:9/", token_file, NULL };
+  guint side = 8;
+  g_autoptr(GArray) sha256_ms = samples_new ();
+  g_autoptr(GArray) sorted = NULL;
+  guint64 image_bytes;
+  double t0 = now_ms ();
+
+  if (catalog == NULL)
+    die_error (catalog_file, error);
+  /* The side, in whole strips of 8 rows, whose square is about @image_kib KiB. */
+  while ((gsize)(side + 8) * (side + 8) <= (gsize)image_kib * 1024)
+    side += 8;
+  sync_skip = TRUE;
+  if (!(station = catd_station_create (dir, station_id, catalog, &central, &error)))
+    die_error ("creating the station", error);
+  if (!(users.coord = catd_station_add_user (station, NULL, "coord", "coord",
+                                             CATD_ROLE_COORDINADOR, PIN, &error)) ||
+      !(users.cap1 = catd_station_add_user (station, users.coord, "cap1", "cap1",
+                                            CATD_ROLE_CAPTURISTA, PIN, &error)) ||
+      !(users.cap2 = catd_station_add_user (station, users.coord, "cap2", "cap2",
+                                            CATD_ROLE_CAPTURISTA, PIN, &error)))
+    die_error ("adding the users", error);
+  order = shuffled_catalog (station, seed);
+  if (order->len < skip + n)
+    die ("the catalog has %u actas; %u from the %u-th asked", order->len, n, skip);
+  for (guint i = 0; i < n; i++)
+    g_ptr_array_add (claves, order->pdata[skip + i]);
+  image_bytes = fill_verified (station, &users, claves, side, seed + skip, sha256_ms);
+  sync_skip = FALSE;
+
+  sorted = g_array_copy (sha256_ms);
+  g_array_sort (sorted, cmp_double);
+  printf ("upload.fill.%s.actas %u\n", station_id, n);
+  printf ("upload.fill.%s.image_bytes %" G_GUINT64_FORMAT "\n", station_id, image_bytes);
+  printf ("upload.fill.%s.sha256_ms %.3f\n", station_id, percentile (sorted, 50));
+  printf ("upload.fill.%s.wall_s %.3f\n", station_id, (now_ms () - t0) / 1000);
+  return 0;
+}
+
+/* Names the central site of the station in @dir (catd-central picks its
+ * port when it starts, after the station is built). */
+static int
+cmd_set_central (const char *dir,
+                 const char *url)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(GError) error = NULL;
+
+  if (!catd_store_set_meta (catd_station_get_store (station), "central_url", url, &error))
+    die_error ("setting the central site", error);
+  return 0;
+}
+
+/* ---- put: a light upload client for loading the central site ----------------------------- */
+
+/* What a station's outbox holds, read straight from its database: the
+ * request path and body of each upload of @kind ("image" or "record"), in
+ * queue order. */
+static void
+outbox_requests (CatdStation *station,
+                 const char  *kind,
+                 GPtrArray   *paths,
+                 GPtrArray   *bodies)
+{
+  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
+  const char *images_dir = catd_store_get_images_dir (catd_station_get_store (station));
+  gboolean image = g_str_equal (kind, "image");
+  sqlite3_stmt *stmt = NULL;
+  const char *sql = image ? "SELECT ref, NULL FROM outbox WHERE kind = 'image' ORDER BY id"
+                          : "SELECT o.ref, r.body FROM outbox o JOIN record r "
+                            "ON r.record_id = o.ref WHERE o.kind = 'record' ORDER BY o.id";
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    die ("%s: %s", sql, sqlite3_errmsg (db));
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      const char *ref = (const char *)sqlite3_column_text (stmt, 0);
+      g_autoptr(GError) error = NULL;
+
+      g_ptr_array_add (paths, g_strconcat (image ? "/api/v1/images/" : "/api/v1/records/", ref,
+                                           NULL));
+      if (image)
+        {
+          g_autofree char *path = catd_image_path (images_dir, ref);
+          g_autofree char *data = NULL;
+          gsize len;
+
+          if (!g_file_get_contents (path, &data, &len, &error))
+            die_error (path, error);
+          g_ptr_array_add (bodies, g_bytes_new_take (g_steal_pointer (&data), len));
+        }
+      else
+        {
+          const char *body = (const char *)sqlite3_column_text (stmt, 1);
+
+          g_ptr_array_add (bodies, g_bytes_new (body, strlen (body)));
+        }
+    }
+  sqlite3_finalize (stmt);
+}
+
+static double
+realtime_ms (void)
+{
+  return g_get_real_time () / 1000.0;
+}
+
+/* PUTs every @kind upload of the station in @dir to its central site, one
+ * request at a time on one kept-alive connection (a station's own way),
+ * bodies read into memory beforehand so that only the requests are timed.
+ * Starts at @start_at (unix milliseconds; 0: at once), so that many of
+ * these started one after another begin together. Prints each request's
+ * latency, and when it started and ended (unix milliseconds, comparable
+ * between processes). Exits 1 on any answer but 200 or 201. */
+static int
+cmd_put (const char *dir,
+         const char *kind,
+         const char *label,
+         double      start_at)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  CatdStore *store = catd_station_get_store (station);
+  g_autofree char *base = catd_store_get_meta (store, "central_url");
+  g_autofree char *token_file = catd_store_get_meta (store, "token_file");
+  g_autofree char *token = NULL;
+  g_autofree char *bearer = NULL;
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
+  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
+  g_autoptr(GArray) latency = samples_new ();
+  g_autoptr(GError) error = NULL;
+  const char *content_type = g_str_equal (kind, "image") ? "image/tiff" : "application/json";
+  guint64 bytes = 0;
+  double start, end;
+
+  if (base == NULL || token_file == NULL)
+    die ("%s has no central site", dir);
+  while (g_str_has_suffix (base, "/"))
+    base[strlen (base) - 1] = '\0';
+  if (!g_file_get_contents (token_file, &token, NULL, &error))
+    die_error (token_file, error);
+  bearer = g_strconcat ("Bearer ", g_strstrip (token), NULL);
+  outbox_requests (station, kind, paths, bodies);
+
+  /* The connection is opened before the start, as a station that has been
+   * uploading all night has it open. */
+  {
+    g_autofree char *url = g_strconcat (base, "/api/v1/health", NULL);
+    g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+    g_autoptr(GBytes) answer = soup_session_send_and_read (session, msg, NULL, &error);
+
+    if (answer == NULL)
+      die_error (url, error);
+  }
+  if (start_at > 0 && realtime_ms () < start_at)
+    g_usleep ((gulong)((start_at - realtime_ms ()) * 1000));
+
+  start = realtime_ms ();
+  for (guint i = 0; i < paths->len; i++)
+    {
+      g_autofree char *url = g_strconcat (base, paths->pdata[i], NULL);
+      g_autoptr(SoupMessage) msg = soup_message_new ("PUT", url);
+      SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
+      g_autoptr(GBytes) answer = NULL;
+      guint status;
+      double t0;
+
+      soup_message_headers_replace (headers, "Authorization", bearer);
+      soup_message_headers_replace (headers, "X-Catd-Station", catd_station_get_id (station));
+      soup_message_set_request_body_from_bytes (msg, content_type, bodies->pdata[i]);
+      t0 = now_ms ();
+      answer = soup_session_send_and_read (session, msg, NULL, &error);
+      add_sample (latency, now_ms () - t0);
+      if (answer == NULL)
+        die_error (url, error);
+      status = soup_message_get_status (msg);
+      if (status != SOUP_STATUS_OK && status != SOUP_STATUS_CREATED)
+        die ("PUT %s: HTTP %u: %.*s", (char *)paths->pdata[i], status,
+             (int)g_bytes_get_size (answer), (const char *)g_bytes_get_data (answer, NULL));
+      bytes += g_bytes_get_size (bodies->pdata[i]);
+    }
+  end = realtime_ms ();
+
+  for (guint i = 0; i < latency->len; i++)
+    printf ("%s.latency_ms %.3f\n", label, g_array_index (latency, double, i));
+  printf ("%s.count %u\n", label, paths->len);
+  printf ("%s.bytes %" G_GUINT64_FORMAT "\n", label, bytes);
+  printf ("%s.start_ms %.3f\n", label, start);
+  printf ("%s.end_ms %.3f\n", label, end);
+  return 0;
+}
+
+/* ---- capture latency while catdctl sync uploads ----------------------------------------- */
+
+static gint64
+outbox_sent (CatdStation *station)
+{
+  return catd_test_query_int (station, "SELECT count (*) FROM outbox WHERE state = ?", "sent");
+}
+
+/* The samples of one side (idle or busy) of capture-sync. */
+typedef struct
+{
+  GArray *ms[2];      /* pass 1, pass 2 */
+  GArray *sync_ms;    /* in fsync/fdatasync, per capture (both passes) */
+  GArray *sleep_ms;   /* in SQLite's busy handler, per capture */
+} CaptureSamples;
+
+static void
+capture_samples_init (CaptureSamples *c)
+{
+  c->ms[0] = samples_new ();
+  c->ms[1] = samples_new ();
+  c->sync_ms = samples_new ();
+  c->sleep_ms = samples_new ();
+}
+
+static void
+capture_samples_clear (CaptureSamples *c)
+{
+  g_clear_pointer (&c->ms[0], g_array_unref);
+  g_clear_pointer (&c->ms[1], g_array_unref);
+  g_clear_pointer (&c->sync_ms, g_array_unref);
+  g_clear_pointer (&c->sleep_ms, g_array_unref);
+}
+
+static void
+capture_samples_print (CaptureSamples *c,
+                       const char     *prefix)
+{
+  g_autofree char *k_sync = g_strdup_printf ("%s.sync_ms", prefix);
+  g_autofree char *k_sleep = g_strdup_printf ("%s.sleep_ms", prefix);
+  guint slept = 0;
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autofree char *key = g_strdup_printf ("%s.pass%u.ms", prefix, pass + 1);
+
+      print_stats (key, c->ms[pass]);
+    }
+  for (guint i = 0; i < c->sleep_ms->len; i++)
+    slept += g_array_index (c->sleep_ms, double, i) > 0;
+  print_stats (k_sync, c->sync_ms);
+  print_stats (k_sleep, c->sleep_ms);
+  printf ("%s.slept_share %.4f\n", prefix,
+          c->sleep_ms->len ? (double)slept / c->sleep_ms->len : 0);
+}
+
+/* Captures pass 1 and pass 2 of @clave, each timed into @c, with the time
+ * each spent in fsync and in SQLite's busy handler. */
+static void
+timed_captures (CatdStation    *station,
+                UploadUsers    *users,
+                const char     *clave,
+                CaptureSamples *c)
+{
+  g_autoptr(JsonNode) values = catd_test_values (station, clave, g_str_hash (clave));
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdCaptureResult) result = NULL;
+      gint64 sync0 = __atomic_load_n (&sync_us, __ATOMIC_RELAXED);
+      gint64 sleep0 = __atomic_load_n (&busy_sleep_us, __ATOMIC_RELAXED);
+      double t0 = now_ms ();
+
+      result = catd_station_capture (station, pass == 0 ? users->cap1 : users->cap2, clave,
+                                     values, &error);
+      add_sample (c->ms[pass], now_ms () - t0);
+      add_sample (c->sync_ms, (__atomic_load_n (&sync_us, __ATOMIC_RELAXED) - sync0) / 1000.0);
+      add_sample (c->sleep_ms,
+                  (__atomic_load_n (&busy_sleep_us, __ATOMIC_RELAXED) - sleep0) / 1000.0);
+      if (result == NULL)
+        die_error (clave, error);
+    }
+}
+
+/* Starts @argv with its standard output thrown away; returns its pid. */
+static pid_t
+spawn_quiet (char **argv)
+{
+  pid_t pid;
+
+  fflush (stdout);
+  pid = fork ();
+  if (pid < 0)
+    die ("fork: %s", g_strerror (errno));
+  if (pid == 0)
+    {
+      int fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
+
+      if (fd >= 0)
+        dup2 (fd, STDOUT_FILENO);
+      execvp (argv[0], argv);
+      fprintf (stderr, "catd-bench: cannot run %s: %s\n", argv[0], g_strerror (errno));
+      _exit (127);
+    }
+  return pid;
+}
+
+/* Capture commit latency on the station in @dir, idle and while @argv (a
+ * `catdctl sync` of this same station) uploads, in turns so that both see
+ * the disk as it is at the time: @n actas captured idle (pass 1, then pass
+ * 2), then the sync started and, from its first acknowledged upload, @n
+ * more captured while it runs (one acta every @pace_ms, as operators
+ * working while the queue drains), then the sync stopped (SIGTERM: it ends
+ * between two requests); @cycles times, and a last idle turn. The actas
+ * are registered and given a small page first (set-up, fsyncs skipped):
+ * their images join the queue behind what is already there. */
+static int
+cmd_capture_sync (const char  *dir,
+                  const char  *label,
+                  guint        n,
+                  guint        cycles,
+                  guint        pace_ms,
+                  guint        seed,
+                  char       **argv)
+{
+  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(GPtrArray) todo = unregistered (station, seed);
+  g_autoptr(GPtrArray) claves = g_ptr_array_new ();
+  g_auto(UploadUsers) users = { 0 };
+  CaptureSamples idle, busy, warm;
+  guint next = 0, needed = n * (2 * cycles + 1) + 1;
+  gint64 uploads = 0;
+  double window_ms = 0;
+
+  if (todo->len < needed)
+    die ("only %u actas left, %u needed", todo->len, needed);
+  for (guint i = 0; i < needed; i++)
+    g_ptr_array_add (claves, todo->pdata[i]);
+  users.coord = login (station, "coord");
+  users.cap1 = login (station, "cap1");
+  users.cap2 = login (station, "cap2");
+
+  sync_skip = TRUE;
+  for (guint i = 0; i < claves->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(CatdRegistration) reg = NULL;
+      CatdImageInfo encoded, info;
+      g_autoptr(GBytes) tiff = noise_page (claves->pdata[i], 64, seed + i, &encoded);
+      CatdBindOptions options = { .source = "ESCANER", .binding = "hand", .encoded = &encoded };
+
+      if (!(reg = catd_station_register (station, users.coord, claves->pdata[i], NULL, &error)) ||
+          !catd_station_bind_image (station, users.coord, claves->pdata[i], tiff, &options,
+                                    &info, &error))
+        die_error (claves->pdata[i], error);
+    }
+  sync_skip = FALSE;
+  /* What the set-up left unwritten goes now, not into the first samples'
+   * fsyncs. */
+  sync ();
+
+  /* One acta outside the samples: statements prepared, pages cached. */
+  capture_samples_init (&idle);
+  capture_samples_init (&busy);
+  capture_samples_init (&warm);
+  timed_captures (station, &users, claves->pdata[next++], &warm);
+
+  for (guint cycle = 0; ; cycle++)
+    {
+      gint64 sent0;
+      double t0;
+      int status;
+      pid_t pid;
+
+      for (guint i = 0; i < n; i++)
+        timed_captures (station, &users, claves->pdata[next++], &idle);
+      if (cycle == cycles)
+        break;
+
+      /* Samples count from the first upload acknowledged: the process
+       * started, the station open, the queue draining. */
+      sent0 = outbox_sent (station);
+      pid = spawn_quiet (argv);
+      for (t0 = now_ms (); outbox_sent (station) == sent0; g_usleep (1000))
+        if (waitpid (pid, &status, WNOHANG) == pid || now_ms () - t0 > 30000)
+          die ("the sync ended, or uploaded nothing in 30 s");
+      t0 = now_ms ();
+      for (guint i = 0; i < n; i++)
+        {
+          if (waitpid (pid, &status, WNOHANG) == pid)
+            die ("the sync ended while the captures went on: its queue was too short");
+          timed_captures (station, &users, claves->pdata[next++], &busy);
+          g_usleep (pace_ms * 1000);
+        }
+      window_ms += now_ms () - t0;
+      uploads += outbox_sent (station) - sent0;
+      if (waitpid (pid, &status, WNOHANG) == pid)
+        die ("the sync ended while the captures went on: its queue was too short");
+      kill (pid, SIGTERM);
+      if (waitpid (pid, &status, 0) < 0)
+        die ("waitpid: %s", g_strerror (errno));
+    }
+
+  {
+    g_autofree char *k_idle = g_strdup_printf ("%s.idle", label);
+    g_autofree char *k_busy = g_strdup_printf ("%s.busy", label);
+
+    capture_samples_print (&idle, k_idle);
+    capture_samples_print (&busy, k_busy);
+    capture_samples_clear (&idle);
+    capture_samples_clear (&busy);
+    capture_samples_clear (&warm);
+  }
+  printf ("%s.busy.window_s %.3f\n", label, window_ms / 1000);
+  printf ("%s.busy.uploads %" G_GINT64_FORMAT "\n", label, uploads);
+  printf ("%s.cycles %u\n", label, cycles);
+  printf ("%s.pace_ms %u\n", label, pace_ms);
+  return 0;
+}
+
 /* ---- main ------------------------------------------------------------------------------- */
 
 static void
@@ -1992,13 +2640,22 @@ usage (void)
          "       catd-bench pick --dir D --n N [--seed S]\n"
          "       catd-bench query --dir D --out DIR [--sql-profile]\n"
          "       catd-bench sqlite-once --db F\n"
+         "       catd-bench commits --db F --label L [--n N]\n"
          "       catd-bench register --dir D --n N [--seed S]\n"
          "       catd-bench scan-page --dir D --clave C --out FILE [--color] [--seed S]\n"
          "       catd-bench scan-stages --dir D --scratch DIR --label L --device DEV [--color]\n"
          "                  [--option NAME=VALUE]... [--n N] [--seed S]\n"
          "       catd-bench adf --dir D --label L --device DEV [--option NAME=VALUE]... "
          "[--pages N] [--seed S]\n"
-         "       catd-bench run --key K [--stdout] -- COMMAND ARGS...\n", stderr);
+         "       catd-bench run --key K [--stdout] -- COMMAND ARGS...\n"
+         "       catd-bench upload-station --dir D --catalog F --station-id ID --token-file F "
+         "--n N\n"
+         "                  [--skip K] [--image-kib K] [--seed S]\n"
+         "       catd-bench set-central --dir D --url URL\n"
+         "       catd-bench put --dir D --kind image|record --label L [--start-at UNIX_MS]\n"
+         "       catd-bench capture-sync --dir D --label L [--n N] [--cycles C] "
+         "[--pace-ms MS]\n"
+         "                  [--seed S] -- COMMAND ARGS...\n", stderr);
   exit (2);
 }
 
@@ -2008,8 +2665,11 @@ main (int    argc,
 {
   const char *command, *dir = NULL, *baseline_db = NULL, *label = NULL, *scratch = NULL;
   const char *out = NULL, *db = NULL, *key = NULL, *device = NULL, *clave = NULL;
+  const char *catalog = NULL, *station_id = NULL, *token_file = NULL, *url = NULL, *kind = NULL;
   g_autoptr(GPtrArray) options = g_ptr_array_new ();
   guint n = 200, seed = 1, leave = 0, pages = 50;
+  guint skip = 0, image_kib = 1024, cycles = 5, pace_ms = 25;
+  double start_at = 0;
   gboolean durable = FALSE, keep_stdout = FALSE, profile = FALSE, color = FALSE;
   int i;
 
@@ -2076,6 +2736,26 @@ main (int    argc,
         clave = value;
       else if (g_str_equal (arg, "--option"))
         g_ptr_array_add (options, (gpointer)value);
+      else if (g_str_equal (arg, "--catalog"))
+        catalog = value;
+      else if (g_str_equal (arg, "--station-id"))
+        station_id = value;
+      else if (g_str_equal (arg, "--token-file"))
+        token_file = value;
+      else if (g_str_equal (arg, "--url"))
+        url = value;
+      else if (g_str_equal (arg, "--kind"))
+        kind = value;
+      else if (g_str_equal (arg, "--skip"))
+        skip = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--image-kib"))
+        image_kib = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--cycles"))
+        cycles = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--pace-ms"))
+        pace_ms = (guint)g_ascii_strtoull (value, NULL, 10);
+      else if (g_str_equal (arg, "--start-at"))
+        start_at = g_ascii_strtod (value, NULL);
       else
         usage ();
       i++;
@@ -2092,6 +2772,8 @@ main (int    argc,
     }
   if (g_str_equal (command, "sqlite-once") && db)
     return cmd_sqlite_once (db);
+  if (g_str_equal (command, "commits") && db && label)
+    return cmd_commits (db, label, n);
   if (dir == NULL)
     usage ();
   if (g_str_equal (command, "users"))
@@ -2120,5 +2802,14 @@ main (int    argc,
       hold_main_context ();
       return cmd_adf (dir, label, device, options, pages, seed);
     }
+  if (g_str_equal (command, "upload-station") && catalog && station_id && token_file)
+    return cmd_upload_station (dir, catalog, station_id, token_file, n, skip, image_kib, seed);
+  if (g_str_equal (command, "set-central") && url)
+    return cmd_set_central (dir, url);
+  if (g_str_equal (command, "put") && label && kind &&
+      (g_str_equal (kind, "image") || g_str_equal (kind, "record")))
+    return cmd_put (dir, kind, label, start_at);
+  if (g_str_equal (command, "capture-sync") && label && i < argc)
+    return cmd_capture_sync (dir, label, n, cycles, pace_ms, seed, argv + i);
   usage ();
 }
