@@ -16,6 +16,7 @@
 #include "catd-catalog.h"
 #include "catd-central-server.h"
 #include "catd-central.h"
+#include "catd-export.h"
 #include "catd-errors.h"
 #include "catd-tokens.h"
 
@@ -252,25 +253,20 @@ cmd_serve (int    argc,
   return 0;
 }
 
-static gboolean
-write_export (CatdCentral  *central,
-              const char   *election,
-              char          delimiter,
-              const char   *path,
-              GError      **error)
+static char *
+central_export_csv (gpointer     data,
+                    const char  *election,
+                    char         delimiter,
+                    GError     **error)
 {
-  g_autofree char *csv = catd_central_export_prep_csv (central, election, delimiter, error);
+  return catd_central_export_prep_csv (data, election, delimiter, error);
+}
 
-  if (csv == NULL)
-    return FALSE;
-  if (path == NULL)
-    {
-      fputs (csv, stdout);
-      return fflush (stdout) == 0;
-    }
-  /* Atomic and durable: a reader never sees half a file. */
-  return g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT |
-                                   G_FILE_SET_CONTENTS_DURABLE, 0644, error);
+static GStrv
+central_elections (gpointer   data,
+                   GError   **error)
+{
+  return catd_central_list_elections (data, error);
 }
 
 /* The same export as 'catdctl export' (same code: catd_export_prep_csv),
@@ -284,7 +280,7 @@ cmd_export (int    argc,
   };
   g_autoptr(CatdCentral) central = NULL;
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
-  const char *election, *out, *delimiter_text;
+  const char *delimiter_text;
   GError *error = NULL;
   char delimiter = '|';
   int code;
@@ -305,40 +301,13 @@ cmd_export (int    argc,
   if (!(central = catd_central_open (option_value (options, "data-dir"), NULL, &error)))
     return fail_with (error);
 
-  election = option_value (options, "election");
-  out = option_value (options, "out");
-  if (election != NULL)
-    {
-      if (out && g_file_test (out, G_FILE_TEST_IS_DIR))
-        {
-          g_autofree char *name = g_strconcat (election, ".csv", NULL);
-          g_ptr_array_add (written, g_build_filename (out, name, NULL));
-        }
-      else if (out)
-        g_ptr_array_add (written, g_strdup (out));
-      if (!write_export (central, election, delimiter,
-                         written->len ? g_ptr_array_index (written, 0) : NULL, &error))
-        return fail_with (error);
-    }
-  else
-    {
-      g_auto(GStrv) elections = catd_central_list_elections (central, &error);
-      const char *dir = out ? out : ".";
+  {
+    CatdExportSource source = { central_export_csv, central_elections, central };
 
-      if (elections == NULL)
-        return fail_with (error);
-      if (g_mkdir_with_parents (dir, 0755) != 0)
-        return usage_error ("cannot create the directory %s: %s", dir, g_strerror (errno));
-      for (guint i = 0; elections[i]; i++)
-        {
-          g_autofree char *name = g_strconcat (elections[i], ".csv", NULL);
-          char *path = g_build_filename (dir, name, NULL);
-
-          g_ptr_array_add (written, path);
-          if (!write_export (central, elections[i], delimiter, path, &error))
-            return fail_with (error);
-        }
-    }
+    if (!catd_export_write (&source, option_value (options, "election"),
+                            option_value (options, "out"), delimiter, written, &error))
+      return fail_with (error);
+  }
 
   for (guint i = 0; i < written->len; i++)
     g_print ("%s\n", (char *)g_ptr_array_index (written, i));

@@ -19,6 +19,7 @@
 #include "catd-audit.h"
 #include "catd-catalog.h"
 #include "catd-errors.h"
+#include "catd-export.h"
 #include "catd-scan-batch.h"
 #include "catd-station.h"
 #include "catd-sync.h"
@@ -810,26 +811,30 @@ cmd_status (Args *args)
   return 0;
 }
 
-static gboolean
-write_export (CatdStation  *station,
-              CatdUser     *user,
-              const char   *election,
-              char          delimiter,
-              const char   *path,
-              GError      **error)
+/* The station's export, as its acting user may see it. */
+typedef struct
 {
-  g_autofree char *csv = catd_station_export_prep_csv (station, user, election, delimiter, error);
+  CatdStation *station;
+  CatdUser    *user;
+} StationExport;
 
-  if (csv == NULL)
-    return FALSE;
-  if (path == NULL)
-    {
-      fputs (csv, stdout);
-      return fflush (stdout) == 0;
-    }
-  /* Atomic and durable: a reader never sees half a file. */
-  return g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT |
-                                   G_FILE_SET_CONTENTS_DURABLE, 0644, error);
+static char *
+station_export_csv (gpointer     data,
+                    const char  *election,
+                    char         delimiter,
+                    GError     **error)
+{
+  StationExport *source = data;
+
+  return catd_station_export_prep_csv (source->station, source->user, election, delimiter,
+                                       error);
+}
+
+static GStrv
+station_elections (gpointer   data,
+                   GError   **error)
+{
+  return catd_station_list_elections (((StationExport *) data)->station, error);
 }
 
 static int
@@ -842,7 +847,6 @@ cmd_export (Args *args)
   g_autoptr(CatdUser) user = NULL;
   g_autoptr(GPtrArray) written = g_ptr_array_new_with_free_func (g_free);
   GError *error = NULL;
-  const char *out;
   char delimiter = '|';
   int code;
 
@@ -860,39 +864,14 @@ cmd_export (Args *args)
   if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
     return code;
 
-  out = opt (args, "out");
-  if (opt (args, "election"))
-    {
-      if (out && g_file_test (out, G_FILE_TEST_IS_DIR))
-        {
-          g_autofree char *name = g_strconcat (opt (args, "election"), ".csv", NULL);
-          g_ptr_array_add (written, g_build_filename (out, name, NULL));
-        }
-      else if (out)
-        g_ptr_array_add (written, g_strdup (out));
-      if (!write_export (station, user, opt (args, "election"), delimiter,
-                         written->len ? g_ptr_array_index (written, 0) : NULL, &error))
-        return fail_with (error);
-    }
-  else
-    {
-      g_auto(GStrv) elections = catd_station_list_elections (station, &error);
-      const char *dir = out ? out : ".";
+  {
+    StationExport data = { station, user };
+    CatdExportSource source = { station_export_csv, station_elections, &data };
 
-      if (elections == NULL)
-        return fail_with (error);
-      if (g_mkdir_with_parents (dir, 0755) != 0)
-        return usage_error ("cannot create the directory %s: %s", dir, g_strerror (errno));
-      for (guint i = 0; elections[i]; i++)
-        {
-          g_autofree char *name = g_strconcat (elections[i], ".csv", NULL);
-          char *path = g_build_filename (dir, name, NULL);
-
-          g_ptr_array_add (written, path);
-          if (!write_export (station, user, elections[i], delimiter, path, &error))
-            return fail_with (error);
-        }
-    }
+    if (!catd_export_write (&source, opt (args, "election"), opt (args, "out"), delimiter,
+                            written, &error))
+      return fail_with (error);
+  }
 
   if (written->len > 0)
     {

@@ -7,6 +7,9 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
+
 #include "catd-catalog.h"
 #include "catd-counting.h"
 #include "catd-errors.h"
@@ -409,4 +412,87 @@ catd_export_prep_csv (CatdStore   *store,
   }
   g_string_append_len (out, rows->str, rows->len);
   return g_string_free (g_steal_pointer (&out), FALSE);
+}
+
+static gboolean
+write_one (const CatdExportSource  *source,
+           const char              *election,
+           char                     delimiter,
+           const char              *path,
+           GError                 **error)
+{
+  g_autofree char *csv = source->export_csv (source->data, election, delimiter, error);
+
+  if (csv == NULL)
+    return FALSE;
+  if (path == NULL)
+    {
+      fputs (csv, stdout);
+      return fflush (stdout) == 0;
+    }
+  /* Atomic and durable: a reader never sees half a file. */
+  return g_file_set_contents_full (path, csv, -1, G_FILE_SET_CONTENTS_CONSISTENT |
+                                   G_FILE_SET_CONTENTS_DURABLE, 0644, error);
+}
+
+/**
+ * catd_export_write:
+ * @election: (nullable): one election, or %NULL for every one
+ * @out: (nullable): with @election, a file, a directory to hold ID.csv, or
+ *   %NULL for standard output; without, the directory for one ID.csv per
+ *   election (%NULL: the current one, created if need be)
+ * @written: the paths written are appended here
+ *
+ * Writes prep-csv files as `catdctl export` and `catd-central export`
+ * both do, each file atomically and durably. A directory that cannot be
+ * made is %CATD_STATION_ERROR_INVALID_INPUT.
+ */
+gboolean
+catd_export_write (const CatdExportSource  *source,
+                   const char              *election,
+                   const char              *out,
+                   char                     delimiter,
+                   GPtrArray               *written,
+                   GError                 **error)
+{
+  g_auto(GStrv) elections = NULL;
+  const char *dir = out ? out : ".";
+
+  if (election != NULL)
+    {
+      char *path = NULL;
+
+      if (out && g_file_test (out, G_FILE_TEST_IS_DIR))
+        {
+          g_autofree char *name = g_strconcat (election, ".csv", NULL);
+
+          path = g_build_filename (out, name, NULL);
+        }
+      else if (out)
+        path = g_strdup (out);
+      if (path != NULL)
+        g_ptr_array_add (written, path);
+      return write_one (source, election, delimiter, path, error);
+    }
+
+  if (!(elections = source->elections (source->data, error)))
+    return FALSE;
+  if (g_mkdir_with_parents (dir, 0755) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT,
+                   "cannot create the directory %s: %s", dir, g_strerror (errsv));
+      return FALSE;
+    }
+  for (guint i = 0; elections[i]; i++)
+    {
+      g_autofree char *name = g_strconcat (elections[i], ".csv", NULL);
+      char *path = g_build_filename (dir, name, NULL);
+
+      g_ptr_array_add (written, path);
+      if (!write_one (source, elections[i], delimiter, path, error))
+        return FALSE;
+    }
+  return TRUE;
 }
