@@ -481,7 +481,7 @@ send_item (CatdSync        *self,
           return OUTCOME_STOP;
         }
       body = g_mapped_file_get_bytes (mapped);
-      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+      sha = catd_sha256_bytes (body);
       if (!g_str_equal (sha, item->ref))
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
