@@ -987,6 +987,49 @@ test_audit_page (Fixture       *f,
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_ROLE);
 }
 
+static void
+test_outbox_due_now (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *clave = verified_acta (f, "ca.election = 'GUB'", NORMAL);
+  gint64 image = outbox_row (f, clave, TRUE);
+  gint64 record = outbox_row (f, clave, FALSE);
+  guint n = 99;
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *ca = NULL;
+
+  /* The image waits out a backoff; the record is refused for good. */
+  catd_station_outbox_retry (f->station, image, T0 + MINUTES (5), "HTTP 503", &error);
+  g_assert_no_error (error);
+  catd_station_outbox_dead (f->station, record, "HTTP 422 Unprocessable", &error);
+  g_assert_no_error (error);
+
+  g_assert_true (catd_station_outbox_due_now (f->station, &n, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_cmpint (catd_test_query_int (f->station, "SELECT next_attempt_at FROM outbox "
+                                        "WHERE kind = 'image'", NULL), ==, 0);
+  /* Dead letters stay dead: sending them again is a choice of its own. */
+  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM outbox "
+                                        "WHERE state = 'dead'", NULL), ==, 1);
+  g_assert_true (catd_station_outbox_due_now (f->station, &n, &error));
+  g_assert_cmpuint (n, ==, 0);
+
+  /* No central site on a station made without one. */
+  g_assert_true (catd_station_get_central (f->station, &url, &token, &ca, &error));
+  g_assert_no_error (error);
+  g_assert_null (url);
+  g_assert_null (token);
+  g_assert_null (ca);
+  catd_test_exec (f->station, "INSERT INTO meta VALUES ('central_url', 'https://c.example'), "
+                  "('token_file', '/t')");
+  g_assert_true (catd_station_get_central (f->station, &url, &token, NULL, &error));
+  g_assert_cmpstr (url, ==, "https://c.example");
+  g_assert_cmpstr (token, ==, "/t");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1000,6 +1043,7 @@ main (int    argc,
   ADD ("search", test_search);
   ADD ("history", test_history);
   ADD ("audit-page", test_audit_page);
+  ADD ("outbox-due-now", test_outbox_due_now);
 #undef ADD
   return g_test_run ();
 }

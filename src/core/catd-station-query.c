@@ -1325,3 +1325,41 @@ catd_station_audit_page (CatdStation           *self,
   sqlite3_bind_int64 (stmt, 4, (gint64)limit + 1);
   return collect_audit (self, stmt, limit, more, error);
 }
+
+/**
+ * catd_station_get_central:
+ * @central_url: (out) (optional): the central site's URL, or %NULL when none
+ * @token_file: (out) (optional): the file holding the station's token, or %NULL
+ * @ca_file: (out) (optional): the CA file the site's certificate must chain
+ *   to, or %NULL for the system's
+ *
+ * The central site the station uploads to, as `catdctl init` (or the
+ * preferences) configured it. Each call reads the database, so a changed
+ * setting is seen at once.
+ */
+gboolean
+catd_station_get_central (CatdStation  *self,
+                          char        **central_url,
+                          char        **token_file,
+                          char        **ca_file,
+                          GError      **error)
+{
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *ca = NULL;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (!catd_store_lookup_meta (self->store, "central_url", &url, error) ||
+      !catd_store_lookup_meta (self->store, "token_file", &token, error) ||
+      !catd_store_lookup_meta (self->store, "ca_file", &ca, error))
+    return FALSE;
+  if (central_url)
+    *central_url = g_steal_pointer (&url);
+  if (token_file)
+    *token_file = g_steal_pointer (&token);
+  if (ca_file)
+    *ca_file = g_steal_pointer (&ca);
+  return TRUE;
+}

@@ -427,6 +427,16 @@ GPtrArray  *catd_station_audit_page       (CatdStation             *self,
                                            gboolean                *more,
                                            GError                 **error);
 
+/* The upload client's settings and the coordinador's "sync now". */
+gboolean    catd_station_get_central      (CatdStation             *self,
+                                           char                   **central_url,
+                                           char                   **token_file,
+                                           char                   **ca_file,
+                                           GError                 **error);
+gboolean    catd_station_outbox_due_now   (CatdStation             *self,
+                                           guint                   *n_due,
+                                           GError                 **error);
+
 /* ---- end of the coordination block ------------------------------------------------------ */
 
 G_END_DECLS
