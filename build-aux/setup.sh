@@ -22,7 +22,29 @@ CATD_PACKAGES=(
   libsoup-3.0-dev glib-networking
   # tests and tools used by them (curl and openssl: the central site's tests)
   libtiff-tools sqlite3 time curl openssl
+  # the desktop station: GTK 4, its translations, desktop integration checks
+  libgtk-4-dev gettext desktop-file-utils appstream libglib2.0-bin adwaita-icon-theme
+  locales
+  # GUI tests: an X server, a session bus, the accessibility stack, dogtail
+  xvfb xauth dbus dbus-x11 at-spi2-core python3-pyatspi python3-dogtail python3-gi
+  gir1.2-gtk-4.0 imagemagick
 )
+
+# CATD machines run es_MX.UTF-8; the tests check the Spanish screens in it.
+catd_setup_locale () {
+  if locale -a 2>/dev/null | grep -qi '^es_MX\.utf-\?8$'; then
+    return 0
+  fi
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo="sudo"
+  echo "setup: generating the es_MX.UTF-8 locale" >&2
+  if [[ -f /etc/locale.gen ]] && grep -q '^# *es_MX.UTF-8' /etc/locale.gen; then
+    $sudo sed -i 's/^# *\(es_MX.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+  elif ! grep -q '^es_MX.UTF-8' /etc/locale.gen 2>/dev/null; then
+    echo 'es_MX.UTF-8 UTF-8' | $sudo tee -a /etc/locale.gen >/dev/null
+  fi
+  $sudo locale-gen >/dev/null
+}
 
 catd_missing_packages () {
   local missing=()
@@ -37,7 +59,10 @@ catd_missing_packages () {
 catd_setup () {
   local missing
   missing=$(catd_missing_packages)
-  [[ -z "$missing" ]] && return 0
+  if [[ -z "$missing" ]]; then
+    catd_setup_locale
+    return 0
+  fi
 
   echo "setup: installing: $missing" >&2
   local sudo=""
@@ -53,6 +78,7 @@ catd_setup () {
   # from the lists already on the machine.
   $sudo apt-get update -q || echo "setup: apt-get update failed; trying the lists present" >&2
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends $missing
+  catd_setup_locale
 }
 
 if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then

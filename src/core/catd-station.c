@@ -133,6 +133,7 @@ catd_registration_free (CatdRegistration *registration)
   g_free (registration->election);
   g_free (registration->election_nombre);
   g_free (registration->registered_at);
+  g_free (registration->registered_by);
   g_free (registration);
 }
 
@@ -1523,6 +1524,26 @@ _catd_station_finish_acta (CatdStation  *self,
 
 /* ---- acopio ------------------------------------------------------------------ */
 
+#define REGISTRATION_SELECT \
+  "SELECT a.clave_acta, coalesce (ca.casilla, '-'), a.election, e.nombre, a.state, " \
+  "a.acopio_at, a.registered_by FROM acta a JOIN election e ON e.id = a.election " \
+  "LEFT JOIN catalog_acta ca ON ca.clave_acta = a.catalog_acta "
+
+static CatdRegistration *
+registration_from_row (sqlite3_stmt *stmt)
+{
+  CatdRegistration *reg = g_new0 (CatdRegistration, 1);
+
+  reg->clave_acta = g_strdup (catd_column_text (stmt, 0));
+  reg->clave_casilla = g_strdup (catd_column_text (stmt, 1));
+  reg->election = g_strdup (catd_column_text (stmt, 2));
+  reg->election_nombre = g_strdup (catd_column_text (stmt, 3));
+  catd_acta_state_from_string (catd_column_text (stmt, 4), &reg->state);
+  reg->registered_at = catd_time_to_mexico (catd_column_text (stmt, 5));
+  reg->registered_by = g_strdup (catd_column_text (stmt, 6));
+  return reg;
+}
+
 static CatdRegistration *
 registration_for (CatdStation  *self,
                   gint64        acta_id,
@@ -1532,11 +1553,7 @@ registration_for (CatdStation  *self,
   sqlite3_stmt *stmt;
 
   stmt = catd_store_prepare (self->store,
-                             "SELECT a.clave_acta, coalesce (ca.casilla, '-'), a.election, "
-                             "e.nombre, a.state, a.acopio_at FROM acta a "
-                             "JOIN election e ON e.id = a.election "
-                             "LEFT JOIN catalog_acta ca ON ca.clave_acta = a.catalog_acta "
-                             "WHERE a.id = ?", error);
+                             REGISTRATION_SELECT "WHERE a.id = ?", error);
   if (stmt == NULL)
     return NULL;
   sqlite3_bind_int64 (stmt, 1, acta_id);
@@ -1548,15 +1565,83 @@ registration_for (CatdStation  *self,
                      "cannot be read back");
       return NULL;
     }
-  reg = g_new0 (CatdRegistration, 1);
-  reg->clave_acta = g_strdup (catd_column_text (stmt, 0));
-  reg->clave_casilla = g_strdup (catd_column_text (stmt, 1));
-  reg->election = g_strdup (catd_column_text (stmt, 2));
-  reg->election_nombre = g_strdup (catd_column_text (stmt, 3));
-  catd_acta_state_from_string (catd_column_text (stmt, 4), &reg->state);
-  reg->registered_at = catd_time_to_mexico (catd_column_text (stmt, 5));
+  reg = registration_from_row (stmt);
   sqlite3_reset (stmt);
   return reg;
+}
+
+/**
+ * catd_station_find_registration:
+ * @clave_acta: the key as typed or read (normalized here)
+ *
+ * Returns: (transfer full): how and when @clave_acta was registered, for the
+ *   acopio screen's answer to a duplicate; %NULL with
+ *   %CATD_STATION_ERROR_UNKNOWN_ACTA when it was not registered here.
+ */
+CatdRegistration *
+catd_station_find_registration (CatdStation  *self,
+                                const char   *clave_acta,
+                                GError      **error)
+{
+  g_autofree char *clave = NULL;
+  CatdRegistration *reg = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+  g_return_val_if_fail (clave_acta != NULL, NULL);
+
+  clave = catd_normalize_clave (clave_acta);
+  if (clave == NULL)
+    {
+      invalid (error, "the acta key is empty or not a key");
+      return NULL;
+    }
+  LOCKED_BLOCK;
+  stmt = catd_store_prepare (self->store, REGISTRATION_SELECT "WHERE a.clave_acta = ?", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, clave, -1, SQLITE_TRANSIENT);
+  rc = catd_store_step (self->store, stmt, error);
+  if (rc == SQLITE_ROW)
+    reg = registration_from_row (stmt);
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_UNKNOWN_ACTA,
+                 "acta %s was not registered here", clave);
+  sqlite3_reset (stmt);
+  return reg;
+}
+
+/**
+ * catd_station_recent_registrations:
+ * @limit: at most this many
+ *
+ * Returns: (transfer full) (element-type CatdRegistration): the newest
+ *   registrations of this station, newest first (one indexed scan).
+ */
+GPtrArray *
+catd_station_recent_registrations (CatdStation  *self,
+                                   guint         limit,
+                                   GError      **error)
+{
+  g_autoptr(GPtrArray) regs = g_ptr_array_new_with_free_func ((GDestroyNotify)catd_registration_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), NULL);
+
+  LOCKED_BLOCK;
+  stmt = catd_store_prepare (self->store, REGISTRATION_SELECT "ORDER BY a.id DESC LIMIT ?",
+                             error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, limit);
+  while ((rc = catd_store_step (self->store, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (regs, registration_from_row (stmt));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&regs);
 }
 
 /* Refuses a second registration, naming when and by whom the first was. */

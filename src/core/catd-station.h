@@ -74,6 +74,7 @@ typedef struct
   char          *election_nombre;
   CatdActaState  state;
   char          *registered_at;   /* dd/mm/yyyy hh:mm:ss, central Mexico time */
+  char          *registered_by;   /* the acopiador's login */
 } CatdRegistration;
 
 void catd_registration_free (CatdRegistration *registration);
@@ -129,6 +130,12 @@ void               catd_station_register_async  (CatdStation             *self,
                                                  gpointer                 user_data);
 CatdRegistration  *catd_station_register_finish (CatdStation             *self,
                                                  GAsyncResult            *result,
+                                                 GError                 **error);
+CatdRegistration  *catd_station_find_registration (CatdStation        *self,
+                                                 const char              *clave_acta,
+                                                 GError                 **error);
+GPtrArray         *catd_station_recent_registrations (CatdStation     *self,
+                                                 guint                    limit,
                                                  GError                 **error);
 CatdRegistration  *catd_station_sin_acta        (CatdStation             *self,
                                                  CatdUser                *user,

@@ -9,6 +9,7 @@
 
 #include <gio/gio.h>
 
+#include "catd-errors.h"
 #include "catd-station.h"
 
 G_BEGIN_DECLS
@@ -54,5 +55,9 @@ gpointer         catd_session_run_finish    (CatdSession      *self,
                                              GError          **error);
 
 char            *catd_session_describe_error (const GError    *error);
+const char      *catd_acta_state_label       (CatdActaState    state);
+const char      *catd_role_label             (CatdRole         role);
+gboolean         catd_set_str                (char           **str_pointer,
+                                              const char      *new_str);
 
 G_END_DECLS
