@@ -709,11 +709,44 @@ def test_token_readable(tmp, pages, answers):
         site.close()
 
 
+def test_lost_image(tmp, pages, answers):
+    """The central site acknowledged the images, then lost them (restored
+    from an empty backup) before the records arrived: each record's 409
+    sends its image again, ahead of it, instead of blocking the queue."""
+    site = Site(tmp, "lost", pages, answers)
+    try:
+        proc, _ = site.sync("--once")
+        R.ok("lost: the first sync delivers everything", exited(proc, 0) + delivered(site))
+        site.central.stop()
+        site.central = Central(os.path.join(site.dir, "central-restored"), site.tokens)
+        site.proxy.upstream = site.central.url
+        # The records not acknowledged yet, as after a crash between the
+        # images' answers and theirs.
+        db = sqlite3.connect(os.path.join(site.station, "station.db"))
+        db.execute("UPDATE outbox SET state = 'pending', sent_at = NULL WHERE kind = 'record'")
+        db.commit()
+        db.close()
+        site.proxy.log.clear()
+        proc, _ = site.sync("--once", timeout=60)
+        R.ok("lost: sync --once after the loss exits 0", exited(proc, 0))
+        records = [p for p in first_uploads(site.proxy) if p.startswith("/api/v1/records/")]
+        answers_seen = [statuses(site.proxy, p) for p in records]
+        # Each record: refused once for its image, then stored, with its
+        # image sent again in between (not after a backoff's failures).
+        R.check("lost: each record answered 409, then 201, once its image went again",
+                len(records) == SMALL and all(a == [409, 201] for a in answers_seen),
+                "record answers %r" % answers_seen)
+        R.ok("lost: everything delivered once to the restored site", delivered(site))
+    finally:
+        site.close()
+
+
 # ---- the run -----------------------------------------------------------------------
 
 SCENARIOS = [test_happy, test_stall_forever, test_down_at_start, test_stall, test_retry_after,
              test_central_killed, test_wrong_token, test_misrouted, test_reset_half,
-             test_keepalive, test_corrupt, test_redirect, test_tls, test_token_readable]
+             test_keepalive, test_corrupt, test_redirect, test_tls, test_token_readable,
+             test_lost_image]
 
 
 def main():

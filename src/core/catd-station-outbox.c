@@ -223,6 +223,56 @@ fail:
 }
 
 /**
+ * catd_station_outbox_resend_images:
+ * @record_ref: the record_id the central site answered 409 for
+ * @n_requeued: (out) (optional): how many image rows went back to pending
+ *
+ * A record is refused with 409 when the central site does not hold an image
+ * it names. When this station's row for that image says "sent", the site
+ * acknowledged it once and lost it since (restored from a backup, a disk
+ * replaced): the image goes back to pending. Its row is older than the
+ * record's, so it goes out first. A dead image is left dead (a coordinator
+ * requeues it); a pending one goes out anyway. One transaction.
+ */
+gboolean
+catd_station_outbox_resend_images (CatdStation  *self,
+                                   const char   *record_ref,
+                                   guint        *n_requeued,
+                                   GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (record_ref != NULL, FALSE);
+
+  if (n_requeued)
+    *n_requeued = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
+                             "last_error = 'the central site no longer holds it: sent again' "
+                             "WHERE kind = 'image' AND state = 'sent' AND ref IN "
+                             "(SELECT json_extract (body, '$.image_sha256') FROM record "
+                             "WHERE record_id = ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  catd_bind_text (stmt, 1, record_ref);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_requeued)
+    *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
  * catd_station_set_clock_offset:
  * @offset_ms: the central site's clock minus this station's
  *

@@ -259,6 +259,10 @@ gboolean           catd_station_outbox_requeue_dead (CatdStation         *self,
                                                  const char              *error_prefix,
                                                  guint                   *n_requeued,
                                                  GError                 **error);
+gboolean           catd_station_outbox_resend_images (CatdStation        *self,
+                                                 const char              *record_ref,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
 gboolean           catd_station_set_clock_offset (CatdStation            *self,
                                                  gint64                   offset_ms,
                                                  GError                 **error);

@@ -50,6 +50,7 @@ struct _CatdSync
    * times in a row in this run. */
   gint64           damaged_id;
   guint            damaged_count;
+  gint64           resent_id;       /* the record whose lost image this run sent again */
 };
 
 G_DEFINE_FINAL_TYPE (CatdSync, catd_sync, G_TYPE_OBJECT)
@@ -447,6 +448,7 @@ typedef enum
   OUTCOME_DEAD,
   OUTCOME_REFUSED,  /* dead, and nothing else can go either: the run stops */
   OUTCOME_STOP,     /* no answer, and none will come by retrying: the run stops */
+  OUTCOME_RESENT,   /* a record's lost image went back to the queue, ahead of it */
 } Outcome;
 
 static Outcome
@@ -479,7 +481,7 @@ send_item (CatdSync        *self,
           return OUTCOME_STOP;
         }
       body = g_mapped_file_get_bytes (mapped);
-      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+      sha = catd_sha256_bytes (body);
       if (!g_str_equal (sha, item->ref))
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
@@ -505,6 +507,24 @@ send_item (CatdSync        *self,
     return OUTCOME_SENT;
 
   *reason = describe_answer (&answer);
+  /* A record the site refuses for want of an image this station saw
+   * acknowledged: the site lost it. The image goes again, ahead of the
+   * record (head-of-line would otherwise block the queue for ever). */
+  if (!item->is_image && answer.status == 409 && self->resent_id != item->id)
+    {
+      guint n_requeued = 0;
+
+      if (!catd_station_outbox_resend_images (self->station, item->ref, &n_requeued, error))
+        return OUTCOME_STOP;
+      if (n_requeued > 0)
+        {
+          /* Once a run: a site that acknowledges the image and still
+           * refuses the record gets the usual backoff, not a busy loop. */
+          g_debug ("sync: record %s: the central site lost its image; sent again", item->ref);
+          self->resent_id = item->id;
+          return OUTCOME_RESENT;
+        }
+    }
   /* A redirect says nothing about the upload itself (a proxy, a moved
    * site): retried, like an outage, until the configuration is mended. */
   if (SOUP_STATUS_IS_REDIRECTION (answer.status) || answer.status == 408 ||
@@ -655,6 +675,7 @@ drain (CatdSync        *self,
   memset (report, 0, sizeof *report);
   self->damaged_id = 0;
   self->damaged_count = 0;
+  self->resent_id = 0;
 
   /* Rows refused for the token or the site's address went dead in the
    * run that met the refusal; either may have been mended since. They go
@@ -729,6 +750,10 @@ drain (CatdSync        *self,
           /* No answer (TLS, a damaged image, cancel): the row stays queued. */
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
+
+        case OUTCOME_RESENT:
+          /* The image is now the queue's head; the record follows it. */
+          continue;
 
         case OUTCOME_RETRY:
         default:
