@@ -36,6 +36,12 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+static gboolean
+catd_arbitration_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (CATD_ARBITRATION_PAGE (widget)->work_view));
+}
+
 static void
 catd_arbitration_page_dispose (GObject *object)
 {
@@ -103,6 +109,7 @@ catd_arbitration_page_class_init (CatdArbitrationPageClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class, "/mx/catd/Station/catd-arbitration-page.ui");
   gtk_widget_class_bind_template_child (widget_class, CatdArbitrationPage, work_view);
+  widget_class->grab_focus = catd_arbitration_page_grab_focus;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 
   g_type_ensure (CATD_TYPE_WORK_VIEW);

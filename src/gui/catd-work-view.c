@@ -190,6 +190,9 @@ counts_cb (GObject      *object,
   g_autofree CatdTaskCounts *counts = catd_session_run_finish (CATD_SESSION (object), result,
                                                                &error);
   g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GPtrArray) parts = g_ptr_array_new_with_free_func (g_free);
+  CatdUser *user;
+  CatdRole role;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
@@ -200,17 +203,30 @@ counts_cb (GObject      *object,
       return;
     }
 
-  if (self->kinds & CATD_TASK_BIT (CATD_TASK_CAPTURE))
-    g_string_append_printf (text, _("Waiting: %u for 1st capture, %u for 2nd capture"),
-                            counts->pass1, counts->pass2);
-  if (self->kinds & CATD_TASK_BIT (CATD_TASK_REKEY) && counts->rekey > 0)
-    g_string_append_printf (text, _(", %u of yours to re-key"), counts->rekey);
-  if (self->kinds & CATD_TASK_BIT (CATD_TASK_ARBITRATION))
-    g_string_append_printf (text, _("Waiting: %u in arbitration"), counts->arbitration);
-  if (self->kinds & CATD_TASK_BIT (CATD_TASK_RESOLUTION) &&
-      current_user (self) != NULL &&
-      catd_user_get_role (current_user (self)) == CATD_ROLE_COORDINADOR)
-    g_string_append_printf (text, _(", %u for the coordinator"), counts->resolution);
+  user = current_user (self);
+  role = user ? catd_user_get_role (user) : 0;
+  /* Only what this user's role takes: a coordinador has no capture to do. */
+  if ((self->kinds & CATD_TASK_BIT (CATD_TASK_CAPTURE)) && role == CATD_ROLE_CAPTURISTA)
+    {
+      g_ptr_array_add (parts, g_strdup_printf (_("%u for 1st capture"), counts->pass1));
+      g_ptr_array_add (parts, g_strdup_printf (_("%u for 2nd capture"), counts->pass2));
+      if (counts->rekey > 0)
+        g_ptr_array_add (parts, g_strdup_printf (_("%u of yours to re-key"), counts->rekey));
+    }
+  if ((self->kinds & CATD_TASK_BIT (CATD_TASK_ARBITRATION)) &&
+      (role == CATD_ROLE_VERIFICADOR || role == CATD_ROLE_COORDINADOR))
+    g_ptr_array_add (parts, g_strdup_printf (_("%u in arbitration"), counts->arbitration));
+  if ((self->kinds & CATD_TASK_BIT (CATD_TASK_RESOLUTION)) && role == CATD_ROLE_COORDINADOR)
+    g_ptr_array_add (parts, g_strdup_printf (_("%u for the coordinator"), counts->resolution));
+  if (parts->len > 0)
+    {
+      g_autofree char *joined = NULL;
+
+      g_ptr_array_add (parts, NULL);
+      joined = g_strjoinv (", ", (char **)parts->pdata);
+      /* TRANSLATORS: a list such as "3 for 1st capture, 1 for 2nd capture" */
+      g_string_printf (text, _("Waiting: %s"), joined);
+    }
   gtk_label_set_label (self->counts_label, text->str);
 }
 
@@ -369,9 +385,12 @@ fetch_cb (GObject      *object,
   else if (self->skipped->len > 0)
     show_empty (self, _("No other acta is waiting for you"),
                 _("Actas you skipped come back with Refresh (F5)."));
-  else
+  else if (self->kinds & CATD_TASK_BIT (CATD_TASK_CAPTURE))
     show_empty (self, _("No acta is waiting for you"),
                 _("New actas appear here as soon as they are digitized."));
+  else
+    show_empty (self, _("No dispute is waiting for you"),
+                _("Actas appear here when two captures disagree."));
   refresh_counts (self);
 }
 
@@ -632,6 +651,19 @@ user_changed_cb (CatdWorkView *self)
     fetch_next (self);
 }
 
+/* Work starts in the form's first field still to key; with no acta on
+ * screen, GTK gives the focus to the first control. */
+static gboolean
+catd_work_view_grab_focus (GtkWidget *widget)
+{
+  CatdWorkView *self = CATD_WORK_VIEW (widget);
+
+  if (catd_capture_form_get_task (self->form) == NULL)
+    return FALSE;
+  catd_capture_form_focus_first (self->form);
+  return TRUE;
+}
+
 static void
 catd_work_view_map (GtkWidget *widget)
 {
@@ -738,6 +770,7 @@ catd_work_view_class_init (CatdWorkViewClass *klass)
   object_class->set_property = catd_work_view_set_property;
   widget_class->map = catd_work_view_map;
   widget_class->unmap = catd_work_view_unmap;
+  widget_class->grab_focus = catd_work_view_grab_focus;
 
   properties[PROP_SESSION] =
     g_param_spec_object ("session", NULL, NULL,

@@ -289,6 +289,20 @@ wait_for_acta (Fixture    *f,
   catd_gui_test_spin (100);
 }
 
+typedef struct
+{
+  GtkWidget  *root;
+  const char *text;
+} Shows;
+
+static gboolean
+shows (gpointer data)
+{
+  Shows *s = data;
+
+  return catd_gui_test_contains_text (s->root, s->text);
+}
+
 static gboolean
 draft_saved (gpointer data)
 {
@@ -371,6 +385,14 @@ test_keyboard_flow (Fixture       *f,
     return;
   open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
+
+  /* The header says how much waits for this capturista. */
+  {
+    g_autofree char *waiting = g_strdup_printf (_("%u for 1st capture"), 2);
+    Shows s = { f->page, waiting };
+
+    g_assert_true (catd_gui_test_wait (shows, &s, 5000));
+  }
 
   /* The fields in acta order, the first focused. */
   g_assert_true (has_focus (f, "TOTAL_BOLETAS_SOBRANTES"));
