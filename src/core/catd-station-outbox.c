@@ -31,6 +31,8 @@ catd_outbox_item_free (CatdOutboxItem *item)
 
 /**
  * catd_station_outbox_next:
+ * @after_id: only rows after this one (0: from the start); the sync client
+ *   passes the last row it sent whose receipt it has not written yet
  * @item: (out) (transfer full): the oldest pending row, or %NULL when none
  *
  * The upload queue's head: the oldest row still pending, whatever its
@@ -41,6 +43,7 @@ catd_outbox_item_free (CatdOutboxItem *item)
  */
 gboolean
 catd_station_outbox_next (CatdStation     *self,
+                          gint64           after_id,
                           CatdOutboxItem **item,
                           GError         **error)
 {
@@ -56,9 +59,11 @@ catd_station_outbox_next (CatdStation     *self,
                              "SELECT o.id, o.kind, o.ref, o.attempts, o.next_attempt_at, r.body "
                              "FROM outbox o LEFT JOIN record r "
                              "ON o.kind = 'record' AND r.record_id = o.ref "
-                             "WHERE o.state = 'pending' ORDER BY o.id LIMIT 1", error);
+                             "WHERE o.state = 'pending' AND o.id > ? ORDER BY o.id LIMIT 1",
+                             error);
   if (stmt == NULL)
     return FALSE;
+  sqlite3_bind_int64 (stmt, 1, after_id);
   rc = catd_store_step (self->store, stmt, error);
   if (rc == SQLITE_ROW)
     {
@@ -115,22 +120,52 @@ fail:
 
 /**
  * catd_station_outbox_sent:
+ * @ids: rows the central site acknowledged (a 2xx each)
+ * @n_ids: how many
  *
- * Records that the central site acknowledged row @id (a 2xx).
+ * Writes the receipts of @ids in one transaction. The sync client gathers
+ * them for a fraction of a second: a receipt a crash loses only means the
+ * upload goes again, which the central site answers as already stored,
+ * while one commit (and one fsync) per upload competed with the operators'
+ * own commits for the database and the disk.
  */
 gboolean
-catd_station_outbox_sent (CatdStation  *self,
-                          gint64        id,
-                          GError      **error)
+catd_station_outbox_sent (CatdStation   *self,
+                          const gint64  *ids,
+                          guint          n_ids,
+                          GError       **error)
 {
   g_autofree char *now = NULL;
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
 
+  if (n_ids == 0)
+    return TRUE;
   now = catd_store_now_iso (self->store);
-  return update_row (self, "UPDATE outbox SET state = 'sent', attempts = attempts + 1, "
-                     "next_attempt_at = ?, sent_at = ?, last_error = NULL "
-                     "WHERE id = ? AND state = 'pending'", id, 0, now, error);
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  if (!(stmt = catd_store_prepare (self->store,
+                                   "UPDATE outbox SET state = 'sent', attempts = attempts + 1, "
+                                   "next_attempt_at = 0, sent_at = ?, last_error = NULL "
+                                   "WHERE id = ? AND state = 'pending'", error)))
+    goto fail;
+  for (guint i = 0; i < n_ids; i++)
+    {
+      catd_bind_text (stmt, 1, now);
+      sqlite3_bind_int64 (stmt, 2, ids[i]);
+      if (!catd_store_exec (self->store, stmt, error))
+        goto fail;
+    }
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
 }
 
 /**
