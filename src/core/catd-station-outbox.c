@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "catd-audit.h"
 #include "catd-errors.h"
 #include "catd-station-private.h"
 
@@ -250,6 +251,83 @@ catd_station_outbox_requeue_dead (CatdStation  *self,
     *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
   if (!catd_store_commit (self->store, error))
     goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
+ * catd_station_requeue_dead:
+ * @user: a coordinador
+ * @ref: (nullable): the dead letter to send again (an image's SHA-256 or a
+ *   record's id); %NULL: every one
+ * @n_requeued: (out) (optional): how many went back to the queue
+ *
+ * A coordinator's decision, once the cause of dead letters is mended (a
+ * catalog corrected at the central site, a record the site refused by
+ * mistake): the rows go back to pending, in their places (the queue is in
+ * id order), with their attempts reset. Audited as
+ * "transmision.requeue". %CATD_STATION_ERROR_WRONG_STATE when @ref names no
+ * dead letter; %CATD_STATION_ERROR_ROLE for anybody but a coordinador.
+ */
+gboolean
+catd_station_requeue_dead (CatdStation  *self,
+                           CatdUser     *user,
+                           const char   *ref,
+                           guint        *n_requeued,
+                           GError      **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) detail = NULL;
+  sqlite3_stmt *stmt;
+  guint n;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (n_requeued)
+    *n_requeued = 0;
+  if (!_catd_station_require_role (user, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
+                                   "sending dead letters again", error))
+    return FALSE;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
+                             "attempts = 0 WHERE state = 'dead' AND (?1 IS NULL OR ref = ?1)",
+                             error);
+  if (stmt == NULL)
+    goto fail;
+  catd_bind_text (stmt, 1, ref);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  n = sqlite3_changes (catd_store_get_db (self->store));
+  if (ref != NULL && n == 0)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                   "%s is not a dead letter of the upload queue", ref);
+      goto fail;
+    }
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ref");
+  if (ref != NULL)
+    json_builder_add_string_value (builder, ref);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "requeued");
+  json_builder_add_int_value (builder, n);
+  json_builder_end_object (builder);
+  detail = json_builder_get_root (builder);
+  if (!catd_audit_append (self->store, NULL, catd_user_get_login (user), "transmision.requeue",
+                          NULL, detail, NULL, error) ||
+      !catd_store_commit (self->store, error))
+    goto fail;
+  if (n_requeued)
+    *n_requeued = n;
   return TRUE;
 
 fail:

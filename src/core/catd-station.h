@@ -261,6 +261,11 @@ gboolean           catd_station_outbox_requeue_dead (CatdStation         *self,
                                                  const char              *error_prefix,
                                                  guint                   *n_requeued,
                                                  GError                 **error);
+gboolean           catd_station_requeue_dead    (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *ref,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
 gboolean           catd_station_outbox_resend_images (CatdStation        *self,
                                                  const char              *record_ref,
                                                  guint                   *n_requeued,
