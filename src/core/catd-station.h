@@ -241,10 +241,12 @@ void               catd_outbox_item_free        (CatdOutboxItem          *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdOutboxItem, catd_outbox_item_free)
 
 gboolean           catd_station_outbox_next     (CatdStation             *self,
+                                                 gint64                   after_id,
                                                  CatdOutboxItem         **item,
                                                  GError                 **error);
 gboolean           catd_station_outbox_sent     (CatdStation             *self,
-                                                 gint64                   id,
+                                                 const gint64            *ids,
+                                                 guint                    n_ids,
                                                  GError                 **error);
 gboolean           catd_station_outbox_retry    (CatdStation             *self,
                                                  gint64                   id,
@@ -257,6 +259,11 @@ gboolean           catd_station_outbox_dead     (CatdStation             *self,
                                                  GError                 **error);
 gboolean           catd_station_outbox_requeue_dead (CatdStation         *self,
                                                  const char              *error_prefix,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
+gboolean           catd_station_requeue_dead    (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *ref,
                                                  guint                   *n_requeued,
                                                  GError                 **error);
 gboolean           catd_station_outbox_resend_images (CatdStation        *self,
