@@ -105,6 +105,10 @@ for clave in "${actas[@]}"; do
        echo '{"MORENA": 3}' | as captura2 4444 rekey "$clave" --values -
        values_for "$clave" | /usr/bin/python3 -c 'import json,sys; print(json.dumps({"MORENA": json.load(sys.stdin)["MORENA"]}))' \
          | as verifica1 5555 arbitrate "$clave" --values - ;;
+    7) echo "captura2 has not keyed ${clave} yet: it waits in the capture queue" ;;
+    8) values_for "$clave" PRI | as captura2 4444 capture "$clave" --values -
+       echo "captura2 confirms a value that differs: ${clave} waits for arbitration"
+       echo '{"PRI": 3}' | as captura2 4444 rekey "$clave" --values - ;;
     *) values_for "$clave" | as captura2 4444 capture "$clave" --values - ;;
   esac
 done

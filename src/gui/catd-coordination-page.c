@@ -172,7 +172,7 @@ static void load_audit (CatdCoordinationPage *self);
 
 /* The audit viewer's families of actions: prefixes of the action codes. */
 static const char *audit_families[] = {
-  NULL, "acopio.", "digitalizacion.", "captura.", "user.", "auth.", "station.",
+  NULL, "acopio.", "digitalizacion.", "captura.", "transmision.", "user.", "auth.", "station.",
 };
 
 static const char *
@@ -184,9 +184,10 @@ audit_family_label (guint i)
     case 1: return _("Reception");
     case 2: return _("Digitization");
     case 3: return _("Capture and arbitration");
-    case 4: return _("Users");
-    case 5: return _("Sign-in failures");
-    case 6: return _("Station");
+    case 4: return _("Upload");
+    case 5: return _("Users");
+    case 6: return _("Sign-in failures");
+    case 7: return _("Station");
     default: g_return_val_if_reached (NULL);
     }
 }
@@ -237,6 +238,7 @@ action_label (const char *action)
     { "captura.rekey", N_("Re-keyed") },
     { "captura.arbitration", N_("Arbitration") },
     { "captura.resolution", N_("Coordinator's resolution") },
+    { "transmision.requeue", N_("Refused uploads queued again") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
@@ -724,9 +726,9 @@ retry_dead_func (CatdStation  *station,
 {
   guint n = 0;
 
-  /* Every refusal the central site answered ("HTTP NNN …"); uploads stopped
-   * by this station (a damaged image) are not dead letters. */
-  if (!catd_station_outbox_requeue_dead (station, "HTTP ", &n, error))
+  /* The coordinador's decision, audited (transmision.requeue), as with
+   * catdctl requeue. */
+  if (!catd_station_requeue_dead (station, user, NULL, &n, error))
     return NULL;
   return g_memdup2 (&n, sizeof n);
 }

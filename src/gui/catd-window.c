@@ -85,10 +85,11 @@ catd_window_pages_for_role (CatdRole role)
     case CATD_ROLE_CAPTURISTA:
       return PAGE_CAPTURA;
     case CATD_ROLE_VERIFICADOR:
-      return PAGE_CAPTURA | PAGE_ARBITRAJE;
+      return PAGE_ARBITRAJE;
     case CATD_ROLE_COORDINADOR:
-      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_CAPTURA | PAGE_ARBITRAJE |
-             PAGE_COORDINACION;
+      /* Capture is the capturistas' alone (the engine refuses the others);
+       * a coordinator arbitrates and resolves in Arbitraje. */
+      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_ARBITRAJE | PAGE_COORDINACION;
     default:
       return 0;
     }

@@ -704,6 +704,27 @@ heartbeat (CatdSync     *self,
   request (self, "POST", path, "application/json", body, cancellable, &answer, NULL);
 }
 
+/* Receipts are written together: at most this many, at most this late. A
+ * receipt a crash loses only sends its upload again, which the central site
+ * answers as already stored; one commit and fsync per upload competed with
+ * the operators' own commits for the database and the disk. */
+#define RECEIPT_BATCH    64
+#define RECEIPT_DELAY_US (250 * G_TIME_SPAN_MILLISECOND)
+
+static gboolean
+flush_receipts (CatdSync  *self,
+                GArray    *receipts,
+                GError   **error)
+{
+  if (receipts->len == 0)
+    return TRUE;
+  if (!catd_station_outbox_sent (self->station, (const gint64 *)(gpointer)receipts->data,
+                                 receipts->len, error))
+    return FALSE;
+  g_array_set_size (receipts, 0);
+  return TRUE;
+}
+
 static gboolean
 drain (CatdSync        *self,
        gboolean         once,
@@ -714,6 +735,8 @@ drain (CatdSync        *self,
   gint64 last_heartbeat = 0;
   guint failures = 0;
   gint64 failing_id = 0;
+  gint64 receipts_since = 0;
+  g_autoptr(GArray) receipts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   memset (report, 0, sizeof *report);
   self->damaged_id = 0;
@@ -740,14 +763,32 @@ drain (CatdSync        *self,
       Outcome outcome;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          flush_receipts (self, receipts, NULL);
+          return FALSE;
+        }
+      if (receipts->len > 0 && (receipts->len >= RECEIPT_BATCH ||
+                                g_get_monotonic_time () - receipts_since >= RECEIPT_DELAY_US) &&
+          !flush_receipts (self, receipts, error))
         return FALSE;
       if (!once && now - last_heartbeat >= HEARTBEAT_INTERVAL)
         {
           heartbeat (self, cancellable);
           last_heartbeat = now;
         }
-      if (!catd_station_outbox_next (self->station, &item, error))
+      /* Rows whose receipts wait are behind us: the queue goes on after them. */
+      if (!catd_station_outbox_next (self->station,
+                                     receipts->len ? g_array_index (receipts, gint64,
+                                                                    receipts->len - 1) : 0,
+                                     &item, error))
         return FALSE;
+      if (item == NULL && receipts->len > 0)
+        {
+          /* Nothing more to send now: write what was, before waiting. */
+          if (!flush_receipts (self, receipts, error))
+            return FALSE;
+          continue;
+        }
       if (item == NULL)
         {
           if (once)
@@ -766,15 +807,25 @@ drain (CatdSync        *self,
 
       outcome = send_item (self, item, cancellable, &retry_after_ms, &damaged, &reason,
                            &local_error);
-      switch (outcome)
+      if (outcome == OUTCOME_SENT)
         {
-        case OUTCOME_SENT:
-          if (!catd_station_outbox_sent (self->station, item->id, error))
-            return FALSE;
+          if (receipts->len == 0)
+            receipts_since = g_get_monotonic_time ();
+          g_array_append_val (receipts, item->id);
           tell (self, CATD_SYNC_EVENT_SENT, 0, NULL, item->is_image);
           report->sent++;
           failures = 0;
           continue;
+        }
+      /* Any other outcome writes its row (or reads the queue from its
+       * start again): the receipts go first, in order. */
+      if (!flush_receipts (self, receipts, outcome == OUTCOME_STOP ? NULL : error) &&
+          outcome != OUTCOME_STOP)
+        return FALSE;
+      switch (outcome)
+        {
+        case OUTCOME_SENT:
+          g_assert_not_reached ();
 
         case OUTCOME_DEAD:
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
@@ -832,6 +883,8 @@ drain (CatdSync        *self,
         wait_ms (MIN (delay, ONCE_MAX_WAIT_MS), cancellable);
     }
 
+  if (!flush_receipts (self, receipts, error))
+    return FALSE;
   heartbeat (self, cancellable);
   return TRUE;
 }

@@ -68,11 +68,12 @@ try:
         tap.ok(station.label("ya estaba registrada") is not None,
                "acopio answers a duplicate with its first registration")
     shot("02-acopio", "acopio")
-    for n, (accel, name) in enumerate((("<Alt>2", "digitalizacion"), ("<Alt>3", "captura"),
-                                       ("<Alt>4", "arbitraje"), ("<Alt>5", "coordinacion")), 3):
-        combo(accel)
-        shot("%02d-%s" % (n, name), name)
-
+    combo("<Alt>2")
+    shot("03-digitalizacion", "digitalización")
+    combo("<Alt>4")
+    shot("05-arbitraje", "arbitraje (the coordinator's resolutions)")
+    combo("<Alt>5")
+    shot("06-coordinacion", "coordinación")
     combo("<Control>comma")
     tap.ok(station.find(lambda n: n.roleName == "frame" and n.name == "Preferencias")
            is not None, "the preferences window opens")
@@ -82,6 +83,23 @@ try:
     combo("<Control>question")
     shot("08-atajos", "keyboard shortcuts")
     key("Escape")
+    time.sleep(0.3)
+
+    # Capture is the capturistas' screen: captura2 has an acta waiting for
+    # her second capture (the night left it so), with its image.
+    station.switch_user()
+    tap.ok(station.label("Entre con su usuario y su NIP") is not None,
+           "switch user goes back to the login screen")
+    station.login("captura2", "4444")
+    tap.ok(station.label("captura2 · Captura") is not None, "captura2 is signed in")
+    time.sleep(1.0)
+    shot("04-captura", "captura")
+    station.switch_user()
+    station.login("verifica1", "5555")
+    tap.ok(station.label("verifica1 · Verificación") is not None,
+           "verifica1 is signed in")
+    time.sleep(1.0)
+    shot("05-arbitraje-verificador", "arbitraje (a verificador's dispute)")
 finally:
     station.close()
 
