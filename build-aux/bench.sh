@@ -115,8 +115,8 @@
 #   CATD_BENCH_KEEP      1: keep the scratch directory and print where it is
 #   CATD_BENCH_ONLY      station: only the measures of issues 2 and 3;
 #                        upload: only the upload measures (issue 4);
-#                        gui: only the desktop station's (issue 5, about a
-#                        minute and a half); unset: all
+#                        gui: only the desktop station's (issue 5, under two
+#                        minutes); unset: all
 
 set -euo pipefail
 

@@ -74,7 +74,7 @@
 #include "catd-window.h"
 
 #define PIN "1234"
-#define KEY_TIMEOUT_MS 3000
+#define KEY_TIMEOUT_MS 10000
 
 static G_NORETURN void
 die (const char *format,
@@ -355,7 +355,6 @@ struct _Bench
   guint            baseline;
   guint            pace_ms;
   guint            idle_ms;
-  const char      *central_url;
   guint            seed;
 };
 
@@ -371,11 +370,10 @@ static void
 spin (guint ms)
 {
   gboolean done = FALSE;
-  guint id = g_timeout_add (ms, wake_cb, &done);
 
+  g_timeout_add (ms, wake_cb, &done);
   while (!done)
     g_main_context_iteration (NULL, TRUE);
-  (void)id;
 }
 
 typedef gboolean (*Cond) (Bench *b);
@@ -416,7 +414,8 @@ after_paint_cb (GdkFrameClock *clock,
 
   if (b->frames != NULL)
     add_sample (b->frames, now);
-  if (b->state == WAIT_PAINT)
+  /* Only a frame begun after the change shows it for sure. */
+  if (b->state == WAIT_PAINT && b->frame_at != 0)
     {
       b->painted_at = now;
       b->state = PAINTED;
@@ -451,8 +450,10 @@ typedef struct
 /* Sends one press of @keysym to the window under the pointer, and runs
  * the main loop until the frame after the focused field's text changed
  * (or, with @focus_moves, after the focus moved) is painted: that frame's
- * after-paint ends the measure. The key is released afterwards, and the
- * main loop runs on until the next key is due: a key every pace (default
+ * after-paint ends the measure. The release goes right after the press: a
+ * key held until the paint would be repeated by the X server on a slow
+ * frame (after 660 ms), which no typist's key is. Then the main loop runs
+ * on until the next key is due: a key every pace (default
  * 100 ms, a fast typist on a numeric keypad) give or take 20 ms, so that
  * keys do not fall in step with the frame clock, and never sooner than
  * 10 ms after the last one was painted. */
@@ -476,10 +477,10 @@ key_to_paint (Bench     *b,
   b->frame_at = 0;
   b->sent_at = now_ms ();
   key_event (b->display, keysym, TRUE);
+  key_event (b->display, keysym, FALSE);
   spin_until (b, painted, KEY_TIMEOUT_MS, focus_moves ? "the focus moving" : "the text changing");
   g_signal_handler_disconnect (watched, handler);
   b->state = IDLE;
-  key_event (b->display, keysym, FALSE);
   times.total = b->painted_at - b->sent_at;
   times.input = b->changed_at - b->sent_at;
   times.wait = b->frame_at - b->changed_at;
@@ -743,7 +744,29 @@ typedef struct
   guint      stored;
   gboolean   done;
   GError    *error;
+  GArray    *event_at;   /* when each of events happened (ms) */
+  GPtrArray *events;     /* what: "page 3 stored"... */
 } BatchRun;
+
+static void
+batch_event (BatchRun   *run,
+             const char *format,
+             ...) G_GNUC_PRINTF (2, 3);
+
+/* Notes what the batch did when, for the diagnosis of the longest gaps. */
+static void
+batch_event (BatchRun   *run,
+             const char *format,
+             ...)
+{
+  double now = now_ms ();
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (run->events, g_strdup_vprintf (format, args));
+  va_end (args);
+  g_array_append_val (run->event_at, now);
+}
 
 static void
 batch_problem_cb (CatdScanBatch  *batch,
@@ -754,6 +777,7 @@ batch_problem_cb (CatdScanBatch  *batch,
 
   /* The test backend's pages carry no QR: bound by hand, as an operator
    * does, to the registered actas in turn. */
+  batch_event (run, "page %u: its problem reported (%s)", result->number, result->problem);
   if (run->next >= run->claves->len)
     die ("more pages than registered actas");
   if (!catd_scan_batch_decide (batch, CATD_SCAN_DECISION_BIND, run->claves->pdata[run->next++],
@@ -767,6 +791,7 @@ batch_stored_cb (CatdScanBatch  *batch,
                  BatchRun       *run)
 {
   run->stored++;
+  batch_event (run, "page %u: stored", result->number);
 }
 
 static void
@@ -824,6 +849,55 @@ print_gaps (const char *key,
     }
 }
 
+/* On stderr, for whoever looks for the cause: the @n longest gaps between
+ * @from and @to, each with the batch's last event before it ended. */
+static void
+print_worst_gaps (GArray   *frames,
+                  double    from,
+                  double    to,
+                  BatchRun *run,
+                  guint     n)
+{
+  g_autoptr(GArray) gaps = g_array_new (FALSE, FALSE, sizeof (double) * 2);
+  double last = -1;
+
+  for (guint i = 0; i < frames->len; i++)
+    {
+      double t = g_array_index (frames, double, i);
+
+      if (t < from || t > to)
+        continue;
+      if (last >= 0)
+        {
+          double gap[2] = { t - last, last };
+
+          g_array_append_val (gaps, gap);
+        }
+      last = t;
+    }
+  for (guint k = 0; k < n && gaps->len > 0; k++)
+    {
+      guint worst = 0;
+      double *gap;
+      const char *event = "none";
+      double event_at = 0;
+
+      for (guint i = 1; i < gaps->len; i++)
+        if (((double *)gaps->data)[2 * i] > ((double *)gaps->data)[2 * worst])
+          worst = i;
+      gap = (double *)gaps->data + 2 * worst;
+      for (guint e = 0; e < run->events->len; e++)
+        if (g_array_index (run->event_at, double, e) <= gap[1] + gap[0])
+          {
+            event = run->events->pdata[e];
+            event_at = g_array_index (run->event_at, double, e);
+          }
+      fprintf (stderr, "  gap of %.1f ms from +%.0f ms; the batch's last event before its end: "
+               "%s (+%.0f ms)\n", gap[0], gap[1] - from, event, event_at - from);
+      g_array_remove_index (gaps, worst);
+    }
+}
+
 static void
 stalls_run (Bench *b)
 {
@@ -838,7 +912,9 @@ stalls_run (Bench *b)
   CatdSyncService *sync = catd_session_get_sync (b->session);
   GtkWidget *header = gtk_window_get_titlebar (b->window);
   GtkWidget *spinner = gtk_spinner_new ();
-  BatchRun run = { .b = b };
+  BatchRun run = {
+    .b = b, .event_at = samples_new (), .events = g_ptr_array_new_with_free_func (g_free),
+  };
   gint64 sent_before, sent_after, queued_after;
   double idle_from, idle_to, busy_from, busy_to;
 
@@ -901,6 +977,7 @@ stalls_run (Bench *b)
   catd_sync_service_start (sync);
   if (!catd_scan_batch_start (batch, &error))
     die_error ("starting the batch", error);
+  batch_event (&run, "the sync service and the batch started");
   spin_until (b, batch_done, 120000, "the end of the feeder batch");
   busy_to = now_ms ();
 
@@ -914,6 +991,8 @@ stalls_run (Bench *b)
   sent_after = query_int (b->station, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL");
   queued_after = query_int (b->station, "SELECT count(*) FROM outbox WHERE sent_at IS NULL");
 
+  fprintf (stderr, "catd-gui-bench: the longest frame gaps while scanning and uploading\n");
+  print_worst_gaps (frames, busy_from, busy_to, &run, 5);
   print_gaps ("gui.stall.idle.gap_ms", frames, idle_from, idle_to);
   print_gaps ("gui.stall.busy.gap_ms", frames, busy_from, busy_to);
   printf ("gui.stall.idle.window_s %.3f\n", (idle_to - idle_from) / 1000);
@@ -923,6 +1002,8 @@ stalls_run (Bench *b)
   printf ("gui.stall.queue_left %" G_GINT64_FORMAT "\n", queued_after);
   fflush (stdout);
   g_ptr_array_unref (run.claves);
+  g_ptr_array_unref (run.events);
+  g_array_unref (run.event_at);
   g_clear_error (&run.error);
   batch_run = NULL;
 }
