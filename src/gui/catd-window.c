@@ -15,6 +15,7 @@
 #include "catd-coordination-page.h"
 #include "catd-login-page.h"
 #include "catd-scan-page.h"
+#include "catd-trace.h"
 #include "catd-window.h"
 
 /* The window holds the login page and, once somebody logs in, the pages of
@@ -247,6 +248,8 @@ catd_window_init (CatdWindow *self)
                                        g_variant_new_string (""));
   g_signal_connect_object (page, "activate", G_CALLBACK (page_action_cb), self, 0);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (page));
+
+  catd_trace_mark_next_frame (GTK_WIDGET (self), "first-frame");
 }
 
 CatdWindow *

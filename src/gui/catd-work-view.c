@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "catd-image-view.h"
+#include "catd-trace.h"
 #include "catd-work-view.h"
 
 /* What the Captura and Arbitraje screens share: the next acta from the
@@ -160,6 +161,15 @@ show_task (CatdWorkView *self,
   gtk_stack_set_visible_child_name (self->stack, "task");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "work.skip", TRUE);
   catd_capture_form_set_task (self->form, task);
+  if (catd_trace_enabled ())
+    {
+      GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+      GtkWidget *focus = root ? gtk_root_get_focus (root) : NULL;
+
+      /* Ready for the keyboard: the form has the focus in its first field. */
+      if (focus != NULL && gtk_widget_is_ancestor (focus, GTK_WIDGET (self->form)))
+        catd_trace_mark_next_frame (GTK_WIDGET (self->form), "capture-ready");
+    }
 }
 
 /* ---- counts -------------------------------------------------------------- */
