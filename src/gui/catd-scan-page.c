@@ -494,11 +494,12 @@ record_from_result (const CatdScanResult *result)
 static void
 clear_pages (CatdScanPage *self)
 {
-  GtkWidget *child;
+  GtkListBoxRow *row;
 
   clear_preview (self);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->pages_list))))
-    gtk_list_box_remove (self->pages_list, child);
+  /* Rows only: the list's placeholder stays. */
+  while ((row = gtk_list_box_get_row_at_index (self->pages_list, 0)))
+    gtk_list_box_remove (self->pages_list, GTK_WIDGET (row));
 }
 
 /* ---- refusals in the operator's words ----------------------------------------- */
@@ -1156,7 +1157,7 @@ batch_page_problem_cb (CatdScanBatch  *batch,
   title = g_strdup_printf (_("Page %u · waiting for your decision"), result->number);
   gtk_label_set_label (self->preview_title, title);
   gtk_widget_set_visible (self->replace_image_button, FALSE);
-  show_flags (self, record, reason);
+  show_flags (self, record, _("Not stored: waiting for your decision"));
   page_record_free (record);
 
   g_clear_pointer (&title, g_free);
@@ -1653,10 +1654,11 @@ replace_toggled_cb (CatdScanPage *self)
 static void
 zoom_changed_cb (CatdScanPage *self)
 {
-  g_autofree char *text = g_strdup_printf ("%.0f %%",
-                                           catd_image_view_get_zoom (self->image_view) * 100);
+  g_autofree char *text = NULL;
 
-  gtk_label_set_label (self->zoom_label, text);
+  if (catd_image_view_get_texture (self->image_view) != NULL)
+    text = g_strdup_printf ("%.0f %%", catd_image_view_get_zoom (self->image_view) * 100);
+  gtk_label_set_label (self->zoom_label, text ? text : "");
 }
 
 static void

@@ -9,6 +9,7 @@
 
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 /* The engine's headers first: see src/gui/catd-scan-engine.h. */
 #include "catd-scan-engine.h"
@@ -27,6 +28,75 @@
 
 #define WAIT_MS 60000
 #define SYNTH_DPI 200
+
+/* The screen never runs SQL on the main thread: every statement the
+ * station's connection runs there while the screen works is counted (the
+ * test's own look-ups are not watched). */
+static GThread *main_thread;
+static int      watching;
+static int      main_thread_sql;
+
+static int
+trace_cb (unsigned int  type,
+          void         *context,
+          void         *statement,
+          void         *x)
+{
+  if (type == SQLITE_TRACE_STMT && g_thread_self () == main_thread &&
+      g_atomic_int_get (&watching))
+    {
+      char *sql = sqlite3_expanded_sql (statement);
+
+      g_atomic_int_inc (&main_thread_sql);
+      g_test_message ("SQL on the main thread: %s", sql ? sql : "?");
+      sqlite3_free (sql);
+    }
+  return 0;
+}
+
+static void
+watch (gboolean on)
+{
+  g_atomic_int_set (&watching, on);
+}
+
+static gint64
+db_int (CatdStation *station,
+        const char  *sql,
+        const char  *arg)
+{
+  gint64 value;
+
+  watch (FALSE);
+  value = catd_test_query_int (station, sql, arg);
+  watch (TRUE);
+  return value;
+}
+
+static char *
+db_text (CatdStation *station,
+         const char  *sql,
+         const char  *arg)
+{
+  char *value;
+
+  watch (FALSE);
+  value = catd_test_query_text (station, sql, arg);
+  watch (TRUE);
+  return value;
+}
+
+static char *
+db_acta (CatdStation *station,
+         const char  *where)
+{
+  char *value;
+
+  watch (FALSE);
+  value = catd_test_catalog_acta (station, where);
+  watch (TRUE);
+  return value;
+}
 
 typedef struct
 {
@@ -74,6 +144,10 @@ fixture_set_up (Fixture       *f,
   f->view = catd_scan_page_get_image_view (CATD_SCAN_PAGE (f->page));
   f->window = catd_gui_test_window (f->page);
   catd_session_set_user (f->session, f->dig);
+  sqlite3_trace_v2 (catd_store_get_db (catd_station_get_store (f->station)), SQLITE_TRACE_STMT,
+                    trace_cb, NULL);
+  main_thread_sql = 0;
+  watch (TRUE);
   catd_gui_test_spin (100);
 }
 
@@ -81,6 +155,11 @@ static void
 fixture_tear_down (Fixture       *f,
                    gconstpointer  data)
 {
+  watch (FALSE);
+  if (main_thread_sql > 0)
+    g_test_fail_printf ("the screen ran %d SQL statement(s) on the main thread",
+                        main_thread_sql);
+  sqlite3_trace_v2 (catd_store_get_db (catd_station_get_store (f->station)), 0, NULL, NULL);
   gtk_window_destroy (GTK_WINDOW (f->window));
   catd_gui_test_spin (50);
   g_clear_object (&f->session);
@@ -273,9 +352,11 @@ register_acta (Fixture    *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CatdRegistration) reg = NULL;
-  char *clave = catd_test_catalog_acta (f->station, where);
+  char *clave = db_acta (f->station, where);
 
+  watch (FALSE);
   reg = catd_station_register (f->station, f->aco, clave, NULL, &error);
+  watch (TRUE);
   g_assert_no_error (error);
   return clave;
 }
@@ -291,7 +372,9 @@ render_page (Fixture     *f,
   char *path = g_build_filename (f->dir, name, NULL);
   CatdSynthOptions options = { .dpi = SYNTH_DPI, .seed = g_str_hash (name), .format = format };
 
+  watch (FALSE);
   catd_synth_render (station, clave, &options, path, NULL, &error);
+  watch (TRUE);
   g_assert_no_error (error);
   return path;
 }
@@ -300,7 +383,7 @@ static gint64
 images_of (Fixture    *f,
            const char *clave)
 {
-  return catd_test_query_int (f->station, "SELECT count(*) FROM acta_image ai JOIN acta a "
+  return db_int (f->station, "SELECT count(*) FROM acta_image ai JOIN acta a "
                               "ON a.id = ai.acta WHERE a.clave_acta = ?", clave);
 }
 
@@ -373,10 +456,10 @@ test_flatbed_demo (Fixture       *f,
   wait_idle (f);
 
   g_assert_cmpint (images_of (f, clave), ==, 1);
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 1);
-  state = catd_test_query_text (f->station, "SELECT state FROM acta WHERE clave_acta = ?", clave);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 1);
+  state = db_text (f->station, "SELECT state FROM acta WHERE clave_acta = ?", clave);
   g_assert_cmpstr (state, ==, "digitized");
-  binding = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
+  binding = db_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
                                   "audit WHERE action = 'digitalizacion.scan' AND "
                                   "clave_acta = ?", clave);
   g_assert_cmpstr (binding, ==, "qr");
@@ -461,7 +544,7 @@ test_adf_pause_and_decide (Fixture       *f,
   g_autoptr(CatdStation) other = catd_test_station_new (other_dir,
                                                         "tests/catalogs/valid-small.json",
                                                         NULL);
-  g_autofree char *foreign = catd_test_catalog_acta (other, "c.seccion = 1502");
+  g_autofree char *foreign = db_acta (other, "c.seccion = 1502");
   g_autofree char *a = register_acta (f, "ca.election = 'GUB'");
   g_autofree char *b = register_acta (f, "ca.election = 'DIP'");
   g_autofree char *foreign_page = render_page (f, other, foreign, "foreign.pnm",
@@ -480,7 +563,7 @@ test_adf_pause_and_decide (Fixture       *f,
   g_autofree char *a_binding = NULL;
   g_autofree char *b_binding = NULL;
 
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM catalog_acta "
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM catalog_acta "
                                         "WHERE clave_acta = ?", foreign), ==, 0);
   {
     /* The second foreign sheet: the same paper fed again would be the same
@@ -489,7 +572,9 @@ test_adf_pause_and_decide (Fixture       *f,
                                  .format = CATD_SYNTH_PNM };
 
     foreign_page2 = g_build_filename (f->dir, "foreign2.pnm", NULL);
+    watch (FALSE);
     g_assert_true (catd_synth_render (other, foreign, &options, foreign_page2, NULL, &error));
+    watch (TRUE);
   }
 
   catd_fake_scanner_add_device (fake, "fake:usb:001", "Fakon", "FS-1");
@@ -516,11 +601,11 @@ test_adf_pause_and_decide (Fixture       *f,
 
     wait_for_text (f, qr_flag);
   }
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
 
   /* Bound by hand to a key that is not registered: refused, still paused. */
   {
-    g_autofree char *unregistered = catd_test_catalog_acta (f->station, "ca.election = 'MUN'");
+    g_autofree char *unregistered = db_acta (f->station, "ca.election = 'MUN'");
     g_autofree char *refusal = g_strdup_printf (_("Acta %s has not been registered at "
                                                   "reception. Take it to reception first, "
                                                   "then scan it."), unregistered);
@@ -529,7 +614,7 @@ test_adf_pause_and_decide (Fixture       *f,
     click (f, "_Bind to This Acta");
     wait_for_text (f, refusal);
     g_assert_true (decision_shown (f));
-    g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+    g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
   }
 
   /* Bound by hand to acta A. */
@@ -537,7 +622,7 @@ test_adf_pause_and_decide (Fixture       *f,
   click (f, "_Bind to This Acta");
   wait_for_text (f, stopped2);
   g_assert_cmpint (images_of (f, a), ==, 1);
-  a_binding = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
+  a_binding = db_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
                                     "audit WHERE action = 'digitalizacion.scan' AND "
                                     "clave_acta = ?", a);
   g_assert_cmpstr (a_binding, ==, "hand");
@@ -549,15 +634,15 @@ test_adf_pause_and_decide (Fixture       *f,
   wait_idle (f);
   wait_for_text (f, _("Batch finished"));
 
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM audit WHERE action = "
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM audit WHERE action = "
                                         "'digitalizacion.page_set_aside' AND json_extract "
                                         "(detail, '$.decision') = 'skip'", NULL), ==, 1);
   g_assert_cmpint (images_of (f, b), ==, 1);
-  b_binding = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
+  b_binding = db_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
                                     "audit WHERE action = 'digitalizacion.scan' AND "
                                     "clave_acta = ?", b);
   g_assert_cmpstr (b_binding, ==, "qr");
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 2);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 2);
   g_assert_cmpint (catd_fake_scanner_get_n_sheets (fake), ==, 0);
 }
 
@@ -590,8 +675,8 @@ test_adf_cancel (Fixture       *f,
   click (f, "_Cancel Batch");
   wait_idle (f);
   wait_for_text (f, _("Scan cancelled"));
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM audit WHERE action = "
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM audit WHERE action = "
                                         "'digitalizacion.page_set_aside' AND json_extract "
                                         "(detail, '$.decision') = 'cancel'", NULL), ==, 1);
   g_assert_cmpint (catd_fake_scanner_get_n_sheets (fake), ==, 1);
@@ -622,8 +707,8 @@ test_scanner_error (Fixture       *f,
   wait_for_text (f, _("The scan stopped"));
   wait_for_text (f, spanish);
 
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
-  g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM acta_image", NULL),
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM acta_image", NULL),
                    ==, 0);
   files = catd_image_list_stored (f->images_dir);
   g_assert_cmpuint (files ? files->len : 0, ==, 0);
@@ -676,7 +761,7 @@ test_replace (Fixture       *f,
   wait_idle (f);
   wait_for_text (f, stored);
   g_assert_cmpint (images_of (f, clave), ==, 2);
-  reason = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.reason') FROM "
+  reason = db_text (f->station, "SELECT json_extract (detail, '$.reason') FROM "
                                  "audit WHERE action = 'digitalizacion.replace' AND "
                                  "clave_acta = ?", clave);
   g_assert_cmpstr (reason, ==, "hoja doblada al escanear");
@@ -700,7 +785,7 @@ test_import (Fixture       *f,
   wait_for_text (f, imported);
   wait_idle (f);
   g_assert_cmpint (images_of (f, clave), ==, 1);
-  source = catd_test_query_text (f->station, "SELECT digitalizacion FROM acta "
+  source = db_text (f->station, "SELECT digitalizacion FROM acta "
                                  "WHERE clave_acta = ?", clave);
   g_assert_cmpstr (source, ==, "IMPORTADA");
   g_assert_true (catd_gui_test_wait (preview_shown, f, WAIT_MS));
@@ -739,6 +824,7 @@ main (int   argc,
       char *argv[])
 {
   catd_gui_test_init (&argc, &argv);
+  main_thread = g_thread_self ();
 
   g_test_add ("/scan-page/discovery", Fixture, NULL, fixture_set_up, test_discovery,
               fixture_tear_down);
