@@ -155,20 +155,68 @@ shrink_push (Shrink       *s,
     shrink_emit (s);
 }
 
-static GdkTexture *
+/* Halves a BGRA image, averaging each 2 x 2 block (an odd last row or
+ * column with itself). */
+static guint8 *
+halve (const guint8 *src,
+       guint         width,
+       guint         height,
+       guint        *out_width,
+       guint        *out_height)
+{
+  guint w = (width + 1) / 2, h = (height + 1) / 2;
+  guint8 *out = g_malloc ((gsize)w * h * 4);
+
+  for (guint y = 0; y < h; y++)
+    {
+      const guint8 *r0 = src + (gsize)MIN (2 * y, height - 1) * width * 4;
+      const guint8 *r1 = src + (gsize)MIN (2 * y + 1, height - 1) * width * 4;
+      guint8 *dest = out + (gsize)y * w * 4;
+
+      for (guint x = 0; x < w; x++)
+        {
+          guint x0 = 2 * x * 4, x1 = MIN (2 * x + 1, width - 1) * 4;
+
+          for (guint c = 0; c < 4; c++)
+            dest[4 * x + c] = (r0[x0 + c] + r0[x1 + c] + r1[x0 + c] + r1[x1 + c] + 2) / 4;
+        }
+    }
+  *out_width = w;
+  *out_height = h;
+  return out;
+}
+
+/* The levels of detail shown: the image (at most twice the screen), then
+ * each half of the one before, down to a few hundred pixels. Drawing a page
+ * at fit-width then scales a texture near the size shown, not one two to
+ * four times larger: a fraction of the work for the renderer, on every
+ * frame that draws it. */
+#define LEVEL_MIN 400
+
+static GPtrArray *
 shrink_finish (Shrink *s)
 {
-  g_autoptr(GBytes) bytes = NULL;
-  GdkTexture *texture;
+  GPtrArray *levels = g_ptr_array_new_with_free_func (g_object_unref);
+  guint8 *data;
+  guint w = s->width, h = s->height;
 
   if (s->rows > 0)
     shrink_emit (s);
   g_assert (s->out_row == s->height);
-  bytes = g_bytes_new_take (g_steal_pointer (&s->out), (gsize)s->width * s->height * 4);
-  texture = gdk_memory_texture_new (s->width, s->height, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
-                                    bytes, (gsize)s->width * 4);
+  data = g_steal_pointer (&s->out);
   shrink_clear (s);
-  return texture;
+
+  for (;;)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new_take (data, (gsize)w * h * 4);
+
+      g_ptr_array_add (levels, gdk_memory_texture_new (w, h, GDK_MEMORY_B8G8R8A8_PREMULTIPLIED,
+                                                       bytes, (gsize)w * 4));
+      if (MAX (w, h) < 2 * LEVEL_MIN)
+        break;
+      data = halve (g_bytes_get_data (bytes, NULL), w, h, &w, &h);
+    }
+  return levels;
 }
 
 G_GNUC_PRINTF (4, 0) static int
@@ -293,9 +341,9 @@ read_rgba (TIFF          *tif,
   return ok;
 }
 
-/* Worker thread: the first page of the TIFF at @path as a texture whose
- * longest side is at most @limit pixels. */
-static GdkTexture *
+/* Worker thread: the first page of the TIFF at @path as textures (levels
+ * of detail) whose largest has its longest side at most @limit pixels. */
+static GPtrArray *
 decode_tiff (const char    *path,
              guint          limit,
              guint         *width,
@@ -368,7 +416,7 @@ decode_tiff (const char    *path,
 }
 
 /* Worker thread: pixels already in memory (a page just scanned). */
-static GdkTexture *
+static GPtrArray *
 decode_pixels (GBytes        *pixels,
                guint          width,
                guint          height,
@@ -400,11 +448,13 @@ typedef struct
 {
   grefcount     ref;
   char         *key;
-  GdkTexture   *texture;        /* once decoded */
+  GdkTexture   *texture;        /* once decoded: the largest of levels */
+  GPtrArray    *levels;         /* GdkTexture, each half the one before */
   guint         source_width;
   guint         source_height;
   GError       *error;          /* once failed */
   gboolean      done;
+  gboolean      anonymous;      /* pixels with no file: nobody can ask for it again */
   GCancellable *cancellable;
   GPtrArray    *waiters;        /* CatdImageView, not owned: each leaves before it goes */
   GList         lru_link;       /* in lru while done with a texture */
@@ -439,6 +489,7 @@ decode_unref (Decode *decode)
   g_assert (decode->lru_link.data == NULL);
   g_free (decode->key);
   g_clear_object (&decode->texture);
+  g_clear_pointer (&decode->levels, g_ptr_array_unref);
   g_clear_error (&decode->error);
   g_clear_object (&decode->cancellable);
   g_clear_pointer (&decode->waiters, g_ptr_array_unref);
@@ -448,9 +499,17 @@ decode_unref (Decode *decode)
 }
 
 static gsize
-texture_bytes (GdkTexture *texture)
+decode_bytes (Decode *decode)
 {
-  return (gsize)gdk_texture_get_width (texture) * gdk_texture_get_height (texture) * 4;
+  gsize bytes = 0;
+
+  for (guint i = 0; i < decode->levels->len; i++)
+    {
+      GdkTexture *level = g_ptr_array_index (decode->levels, i);
+
+      bytes += (gsize)gdk_texture_get_width (level) * gdk_texture_get_height (level) * 4;
+    }
+  return bytes;
 }
 
 static void
@@ -460,7 +519,7 @@ cache_forget (Decode *decode)
     {
       g_queue_unlink (&lru, &decode->lru_link);
       decode->lru_link.data = NULL;
-      lru_bytes -= texture_bytes (decode->texture);
+      lru_bytes -= decode_bytes (decode);
     }
   if (g_hash_table_lookup (decodes, decode->key) == decode)
     g_hash_table_remove (decodes, decode->key);
@@ -474,7 +533,7 @@ cache_touch (Decode *decode)
   if (decode->lru_link.data != NULL)
     g_queue_unlink (&lru, &decode->lru_link);
   else
-    lru_bytes += texture_bytes (decode->texture);
+    lru_bytes += decode_bytes (decode);
   decode->lru_link.data = decode;
   g_queue_push_head_link (&lru, &decode->lru_link);
 
@@ -493,22 +552,22 @@ decode_thread (GTask        *task,
 {
   Decode *decode = task_data;
   GError *error = NULL;
-  GdkTexture *texture;
+  GPtrArray *levels;
 
   if (decode->path != NULL)
-    texture = decode_tiff (decode->path, decode->limit, &decode->source_width,
-                           &decode->source_height, cancellable, &error);
+    levels = decode_tiff (decode->path, decode->limit, &decode->source_width,
+                          &decode->source_height, cancellable, &error);
   else
     {
-      texture = decode_pixels (decode->pixels, decode->width, decode->height, decode->channels,
-                               decode->stride, decode->limit, cancellable, &error);
+      levels = decode_pixels (decode->pixels, decode->width, decode->height, decode->channels,
+                              decode->stride, decode->limit, cancellable, &error);
       decode->source_width = decode->width;
       decode->source_height = decode->height;
     }
-  if (texture == NULL)
+  if (levels == NULL)
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, texture, g_object_unref);
+    g_task_return_pointer (task, levels, (GDestroyNotify) g_ptr_array_unref);
 }
 
 static void
@@ -519,15 +578,17 @@ decode_done_cb (GObject      *object,
   Decode *decode = g_task_get_task_data (G_TASK (result));
   g_autoptr(GPtrArray) waiters = NULL;
 
-  decode->texture = g_task_propagate_pointer (G_TASK (result), &decode->error);
+  decode->levels = g_task_propagate_pointer (G_TASK (result), &decode->error);
+  if (decode->levels != NULL)
+    decode->texture = g_object_ref (g_ptr_array_index (decode->levels, 0));
   decode->done = TRUE;
-  g_clear_pointer (&decode->pixels, g_bytes_unref);
   if (decode->error != NULL && !g_error_matches (decode->error, G_IO_ERROR,
                                                    G_IO_ERROR_CANCELLED))
     g_debug ("image %s: %s", decode->key, decode->error->message);
 
   /* A failure is not kept: the next request reads the file again. */
-  if (decode->texture != NULL && g_hash_table_lookup (decodes, decode->key) == decode)
+  if (decode->texture != NULL && !decode->anonymous &&
+      g_hash_table_lookup (decodes, decode->key) == decode)
     cache_touch (decode);
   else
     cache_forget (decode);
@@ -536,6 +597,7 @@ decode_done_cb (GObject      *object,
   decode->waiters = g_ptr_array_new ();
   for (guint i = 0; i < waiters->len; i++)
     view_decode_done (g_ptr_array_index (waiters, i), decode);
+  g_clear_pointer (&decode->pixels, g_bytes_unref);
 }
 
 static void
@@ -581,6 +643,31 @@ decode_leave (Decode        *decode,
   decode_unref (decode);
 }
 
+/* Files @texture (made elsewhere) in the cache under @key, unless @key is
+ * there already. */
+static void
+cache_adopt (const char *key,
+             GdkTexture *texture,
+             GPtrArray  *levels,
+             guint       source_width,
+             guint       source_height)
+{
+  Decode *decode;
+
+  if (decodes != NULL && g_hash_table_lookup (decodes, key) != NULL)
+    return;
+  decode = decode_new (key, 0);
+  decode->texture = g_object_ref (texture);
+  decode->levels = levels ? g_ptr_array_ref (levels)
+                          : g_ptr_array_new_with_free_func (g_object_unref);
+  if (levels == NULL)
+    g_ptr_array_add (decode->levels, g_object_ref (texture));
+  decode->source_width = source_width;
+  decode->source_height = source_height;
+  decode->done = TRUE;
+  cache_touch (decode);
+}
+
 /**
  * catd_image_view_get_n_decodes:
  *
@@ -606,6 +693,8 @@ struct _CatdImageView
   GtkAdjustment *vadjustment;
 
   GdkTexture    *texture;
+  GPtrArray     *levels;           /* the texture's levels of detail, or NULL */
+  GBytes        *shown_pixels;     /* the pixels the texture was made from, if any */
   guint          source_width;     /* the image's own size, before any shrinking */
   guint          source_height;
   Decode        *pending;          /* the decode this view waits for */
@@ -1015,6 +1104,24 @@ catd_image_view_size_allocate (GtkWidget *widget,
     }
 }
 
+static GdkTexture *
+pick_level (CatdImageView *self,
+            double         shown_width)
+{
+  double device = shown_width * gtk_widget_get_scale_factor (GTK_WIDGET (self));
+  GdkTexture *best = self->texture;
+
+  for (guint i = 1; self->levels != NULL && i < self->levels->len; i++)
+    {
+      GdkTexture *level = g_ptr_array_index (self->levels, i);
+
+      if (gdk_texture_get_width (level) < device)
+        break;
+      best = level;
+    }
+  return best;
+}
+
 static void
 catd_image_view_snapshot (GtkWidget   *widget,
                           GtkSnapshot *snapshot)
@@ -1054,8 +1161,9 @@ catd_image_view_snapshot (GtkWidget   *widget,
       if (self->rotation != 0)
         gtk_snapshot_rotate (snapshot, self->rotation);
       /* The texture may be smaller than the image (shrunk to the screen):
-       * it is drawn at the image's size. */
-      gtk_snapshot_append_texture (snapshot, self->texture,
+       * it is drawn at the image's size, from the smallest level of
+       * detail that still has a pixel for each pixel on the screen. */
+      gtk_snapshot_append_texture (snapshot, pick_level (self, scale_x),
                                    &GRAPHENE_RECT_INIT (0, 0, scale_x, scale_y));
       gtk_snapshot_restore (snapshot);
       gtk_snapshot_pop (snapshot);
@@ -1090,11 +1198,16 @@ set_error (CatdImageView *self,
 static void
 show_texture (CatdImageView *self,
               GdkTexture    *texture,
+              GPtrArray     *levels,
               guint          source_width,
               guint          source_height)
 {
   if (texture == self->texture)
     return;
+  g_clear_pointer (&self->shown_pixels, g_bytes_unref);
+  g_clear_pointer (&self->levels, g_ptr_array_unref);
+  if (levels != NULL)
+    self->levels = g_ptr_array_ref (levels);
   g_set_object (&self->texture, texture);
   self->source_width = texture ? source_width : 0;
   self->source_height = texture ? source_height : 0;
@@ -1134,7 +1247,10 @@ view_decode_done (CatdImageView *self,
     {
       set_status (self, NULL);
       set_error (self, NULL);
-      show_texture (self, decode->texture, decode->source_width, decode->source_height);
+      show_texture (self, decode->texture, decode->levels, decode->source_width,
+                    decode->source_height);
+      if (decode->pixels != NULL)
+        self->shown_pixels = g_bytes_ref (decode->pixels);
     }
   else if (!g_error_matches (decode->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     {
@@ -1190,12 +1306,13 @@ request (CatdImageView *self,
     {
       cache_touch (decode);
       set_status (self, NULL);
-      show_texture (self, decode->texture, decode->source_width, decode->source_height);
+      show_texture (self, decode->texture, decode->levels, decode->source_width,
+                    decode->source_height);
       return;
     }
 
   /* The page shown so far goes: it is not the one asked for. */
-  show_texture (self, NULL, 0, 0);
+  show_texture (self, NULL, NULL, 0, 0);
   set_status (self, _("Loading the image…"));
   if (decode == NULL)
     {
@@ -1203,6 +1320,7 @@ request (CatdImageView *self,
                                                               g_random_int ());
 
       decode = decode_new (key ? key : unique, texture_limit (self));
+      decode->anonymous = key == NULL;
       prepare (decode, data);
       g_ptr_array_add (decode->waiters, self);
       self->pending = decode_ref (decode);
@@ -1225,6 +1343,8 @@ catd_image_view_dispose (GObject *object)
   if (self->pending != NULL)
     decode_leave (g_steal_pointer (&self->pending), self);
   g_clear_object (&self->texture);
+  g_clear_pointer (&self->levels, g_ptr_array_unref);
+  g_clear_pointer (&self->shown_pixels, g_bytes_unref);
   g_clear_pointer (&self->hscrollbar, gtk_widget_unparent);
   g_clear_pointer (&self->vscrollbar, gtk_widget_unparent);
   g_clear_pointer (&self->status_label, gtk_widget_unparent);
@@ -1525,6 +1645,14 @@ catd_image_view_set_pixels (CatdImageView *self,
   g_return_if_fail (width > 0 && height > 0 && stride >= (gsize)width * channels);
   g_return_if_fail (g_bytes_get_size (pixels) >= stride * (height - 1) + (gsize)width * channels);
 
+  /* The same pixels shown already (a page that waited for a decision, now
+   * stored): that texture is the file's, from now on. */
+  if (path != NULL && self->shown_pixels == pixels && self->pending == NULL &&
+      self->texture != NULL)
+    {
+      cache_adopt (path, self->texture, self->levels, self->source_width, self->source_height);
+      return;
+    }
   request (self, path, prepare_pixels, &p);
 }
 
@@ -1539,7 +1667,7 @@ catd_image_view_set_texture (CatdImageView *self,
   stop_waiting (self);
   set_status (self, NULL);
   set_error (self, NULL);
-  show_texture (self, texture, texture ? gdk_texture_get_width (texture) : 0,
+  show_texture (self, texture, NULL, texture ? gdk_texture_get_width (texture) : 0,
                 texture ? gdk_texture_get_height (texture) : 0);
 }
 

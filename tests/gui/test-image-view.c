@@ -307,6 +307,126 @@ test_decode_once (Fixture       *f,
   g_assert_false (catd_image_view_get_loading (b));
   g_assert_true (catd_image_view_get_texture (a) == catd_image_view_get_texture (b));
   g_assert_cmpuint (catd_image_view_get_n_decodes () - before, ==, 2);
+
+  /* A page shown while it waited for a decision, then stored: its texture
+   * becomes the stored file's, with no second conversion. */
+  {
+    g_autofree char *later = g_build_filename (f->dir, "later.tif", NULL);
+    g_autoptr(GBytes) copy = g_bytes_new (g_bytes_get_data (pixels, NULL),
+                                          g_bytes_get_size (pixels));
+
+    catd_image_view_set_pixels (c, copy, 1700, 2200, 1, stride, NULL);
+    wait_texture (c);
+    g_assert_true (catd_gui_test_wait (not_loading, c, WAIT_MS));
+    g_assert_cmpuint (catd_image_view_get_n_decodes () - before, ==, 3);
+    catd_image_view_set_pixels (c, copy, 1700, 2200, 1, stride, later);
+    g_assert_false (catd_image_view_get_loading (c));
+    catd_image_view_load_file (a, later);
+    g_assert_false (catd_image_view_get_loading (a));
+    g_assert_true (catd_image_view_get_texture (a) == catd_image_view_get_texture (c));
+    g_assert_cmpuint (catd_image_view_get_n_decodes () - before, ==, 3);
+  }
+}
+
+/* The texture drawn in @node (the first one found), or NULL. */
+static GdkTexture *
+drawn_texture (GskRenderNode *node)
+{
+  switch (gsk_render_node_get_node_type (node))
+    {
+    case GSK_TEXTURE_NODE:
+      return gsk_texture_node_get_texture (node);
+    case GSK_CONTAINER_NODE:
+      for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
+        {
+          GdkTexture *found = drawn_texture (gsk_container_node_get_child (node, i));
+
+          if (found != NULL)
+            return found;
+        }
+      return NULL;
+    case GSK_TRANSFORM_NODE:
+      return drawn_texture (gsk_transform_node_get_child (node));
+    case GSK_CLIP_NODE:
+      return drawn_texture (gsk_clip_node_get_child (node));
+    case GSK_ROUNDED_CLIP_NODE:
+      return drawn_texture (gsk_rounded_clip_node_get_child (node));
+    case GSK_OPACITY_NODE:
+      return drawn_texture (gsk_opacity_node_get_child (node));
+    case GSK_DEBUG_NODE:
+      return drawn_texture (gsk_debug_node_get_child (node));
+    case GSK_NOT_A_RENDER_NODE:
+    case GSK_CAIRO_NODE:
+    case GSK_COLOR_NODE:
+    case GSK_LINEAR_GRADIENT_NODE:
+    case GSK_REPEATING_LINEAR_GRADIENT_NODE:
+    case GSK_RADIAL_GRADIENT_NODE:
+    case GSK_REPEATING_RADIAL_GRADIENT_NODE:
+    case GSK_CONIC_GRADIENT_NODE:
+    case GSK_BORDER_NODE:
+    case GSK_INSET_SHADOW_NODE:
+    case GSK_OUTSET_SHADOW_NODE:
+    case GSK_COLOR_MATRIX_NODE:
+    case GSK_REPEAT_NODE:
+    case GSK_SHADOW_NODE:
+    case GSK_BLEND_NODE:
+    case GSK_CROSS_FADE_NODE:
+    case GSK_TEXT_NODE:
+    case GSK_BLUR_NODE:
+    case GSK_GL_SHADER_NODE:
+    default:
+      return NULL;
+    }
+}
+
+static GdkTexture *
+texture_drawn_by (CatdImageView *view)
+{
+  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (GTK_WIDGET (view));
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  GdkTexture *texture;
+
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (GTK_WIDGET (view)),
+                          gtk_widget_get_height (GTK_WIDGET (view)));
+  node = gtk_snapshot_to_node (snapshot);
+  g_assert_nonnull (node);
+  texture = drawn_texture (node);
+  g_assert_nonnull (texture);
+  return g_object_ref (texture);
+}
+
+/* A page fitted to a view narrower than half of it is drawn from a
+ * smaller level of detail, not scaled down from the whole texture on every
+ * frame; zoomed in, from the whole texture. */
+static void
+test_levels (Fixture       *f,
+             gconstpointer  data)
+{
+  CatdImageView *view = add_view (f);
+  g_autofree char *path = write_halves (f, "levels.tif", 1700, 2200, 1, 8,
+                                        COMPRESSION_ADOBE_DEFLATE);
+  g_autoptr(GdkTexture) fitted = NULL;
+  g_autoptr(GdkTexture) zoomed = NULL;
+  int width;
+
+  catd_image_view_load_file (view, path);
+  wait_texture (view);
+  catd_gui_test_spin (200);
+  width = gtk_widget_get_width (GTK_WIDGET (view));
+  g_assert_cmpint (width, <, 850);
+
+  fitted = texture_drawn_by (view);
+  g_test_message ("a %d-pixel wide view draws a %d-pixel wide level", width,
+                  gdk_texture_get_width (fitted));
+  g_assert_cmpint (gdk_texture_get_width (fitted), >=, width - 40);
+  g_assert_cmpint (gdk_texture_get_width (fitted), <, 1700);
+
+  catd_image_view_set_zoom (view, 1.0);
+  catd_gui_test_spin (100);
+  zoomed = texture_drawn_by (view);
+  g_assert_true (zoomed == catd_image_view_get_texture (view));
+  g_assert_cmpint (gdk_texture_get_width (zoomed), ==, 1700);
 }
 
 /* A later request wins over one in flight; a damaged file says so. */
@@ -511,6 +631,8 @@ main (int   argc,
   g_test_add ("/image-view/shrink", Fixture, NULL, fixture_set_up, test_shrink,
               fixture_tear_down);
   g_test_add ("/image-view/decode-once", Fixture, NULL, fixture_set_up, test_decode_once,
+              fixture_tear_down);
+  g_test_add ("/image-view/levels", Fixture, NULL, fixture_set_up, test_levels,
               fixture_tear_down);
   g_test_add ("/image-view/latest-wins-and-damage", Fixture, NULL, fixture_set_up,
               test_latest_wins_and_damage, fixture_tear_down);
