@@ -1222,12 +1222,21 @@ batch_finished_cb (CatdScanBatch *batch,
     gtk_widget_grab_focus (GTK_WIDGET (self->clave_entry));
 }
 
+static void record_set_aside (CatdScanPage *self);
+
 static void
 stop_cb (CatdScanPage *self)
 {
   if (self->batch == NULL)
     return;
   self->operator_cancelled = TRUE;
+  /* A page waiting for a decision is set aside with the batch. */
+  if (self->problem_number != 0)
+    {
+      record_set_aside (self);
+      hide_decision (self);
+      clear_preview (self);
+    }
   set_progress (self, -1, _("Stopping…"));
   update_sensitivity (self);
   catd_scan_batch_cancel (self->batch);

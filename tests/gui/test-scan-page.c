@@ -682,6 +682,40 @@ test_adf_cancel (Fixture       *f,
   g_assert_cmpint (catd_fake_scanner_get_n_sheets (fake), ==, 1);
 }
 
+/* Stop, pressed while a page waits for a decision: the page is set aside
+ * with the batch and the question goes away. */
+static void
+test_stop_while_paused (Fixture       *f,
+                        gconstpointer  data)
+{
+  g_autofree char *a = register_acta (f, "ca.election = 'GUB'");
+  g_autofree char *a_page = render_page (f, f->station, a, "a.pnm", CATD_SYNTH_PNM);
+  g_autoptr(CatdFakeScanner) fake = catd_fake_scanner_new ();
+  g_autoptr(CatdScanner) scanner = NULL;
+  g_autoptr(GError) error = NULL;
+
+  catd_fake_scanner_add_device (fake, "fake:usb:003", "Fakon", "FS-1");
+  catd_fake_scanner_feed_blank (fake, 1700, 2200);
+  g_assert_true (catd_fake_scanner_feed_pnm (fake, a_page, &error));
+  scanner = catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
+  catd_scan_page_set_scanner (CATD_SCAN_PAGE (f->page), scanner);
+  catd_scan_page_refresh_devices (CATD_SCAN_PAGE (f->page));
+  select_device (f, "fake:usb:003");
+  select_source (f, CATD_SCAN_SOURCE_ADF);
+
+  click (f, "_Scan");
+  g_assert_true (catd_gui_test_wait (decision_shown, f, WAIT_MS));
+  click (f, "S_top");
+  g_assert_false (decision_shown (f));
+  wait_idle (f);
+  wait_for_text (f, _("Scan cancelled"));
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
+  g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM audit WHERE action = "
+                           "'digitalizacion.page_set_aside' AND json_extract "
+                           "(detail, '$.decision') = 'cancel'", NULL), ==, 1);
+  g_assert_cmpint (catd_fake_scanner_get_n_sheets (fake), ==, 1);
+}
+
 /* A jammed scanner: the operator reads the Spanish sentence of the engine's
  * advice table, nothing is stored, and the next scan works. */
 static void
@@ -838,6 +872,8 @@ main (int   argc,
               test_adf_pause_and_decide, fixture_tear_down);
   g_test_add ("/scan-page/adf-cancel", Fixture, NULL, fixture_set_up, test_adf_cancel,
               fixture_tear_down);
+  g_test_add ("/scan-page/stop-while-paused", Fixture, NULL, fixture_set_up,
+              test_stop_while_paused, fixture_tear_down);
   g_test_add ("/scan-page/scanner-error", Fixture, NULL, fixture_set_up, test_scanner_error,
               fixture_tear_down);
   g_test_add ("/scan-page/replace", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
