@@ -1043,7 +1043,7 @@ if "meta.upload_seconds" in values:
         1000 * one("upload.ours.image_s") / actas, "ms", 1000 * curl_img_s / actas)
     row("  ms per record (the same)", 1000 * one("upload.ours.record_s") / actas, "ms",
         1000 * curl_rec_s / actas)
-    row("  GLib SHA-256 of one page (sync client: once an image; catd-central: twice)",
+    row("  SHA-256 of one page (nettle; sync client: once an image; catd-central: once)",
         one("upload.fill.BENCH-UP.sha256_ms"), "ms")
     row("catdctl sync --once peak RSS", one("upload.ours.maxrss_kb") / 1024, "MiB")
     row("catdctl sync --once CPU (user + sys); baseline curl's",

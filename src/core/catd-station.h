@@ -241,10 +241,12 @@ void               catd_outbox_item_free        (CatdOutboxItem          *item);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdOutboxItem, catd_outbox_item_free)
 
 gboolean           catd_station_outbox_next     (CatdStation             *self,
+                                                 gint64                   after_id,
                                                  CatdOutboxItem         **item,
                                                  GError                 **error);
 gboolean           catd_station_outbox_sent     (CatdStation             *self,
-                                                 gint64                   id,
+                                                 const gint64            *ids,
+                                                 guint                    n_ids,
                                                  GError                 **error);
 gboolean           catd_station_outbox_retry    (CatdStation             *self,
                                                  gint64                   id,
@@ -259,6 +261,15 @@ gboolean           catd_station_outbox_requeue_dead (CatdStation         *self,
                                                  const char              *error_prefix,
                                                  guint                   *n_requeued,
                                                  GError                 **error);
+gboolean           catd_station_requeue_dead    (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *ref,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
+gboolean           catd_station_outbox_resend_images (CatdStation        *self,
+                                                 const char              *record_ref,
+                                                 guint                   *n_requeued,
+                                                 GError                 **error);
 gboolean           catd_station_set_clock_offset (CatdStation            *self,
                                                  gint64                   offset_ms,
                                                  GError                 **error);
@@ -267,5 +278,119 @@ char              *catd_normalize_clave         (const char              *text);
 gboolean           catd_store_import_catalog    (CatdStore               *store,
                                                  CatdCatalog             *catalog,
                                                  GError                 **error);
+
+/* ---- capture work: the queue and drafts (catd-station-work.c) -------------
+ *
+ * What the capture and arbitration screens ask: the next acta a user should
+ * key, a given acta opened for them with the same checks, how much is
+ * waiting, and the half-keyed form of a user kept across a crash. Nothing
+ * here reveals another user's values: a task carries this user's own values
+ * and draft only, except a resolution task, which is the coordinador's to
+ * rule on and carries every keying (DESIGN §5). */
+
+typedef enum
+{
+  CATD_TASK_CAPTURE = 1,   /* pass 1 or pass 2 of a digitized acta: the engine decides at save */
+  CATD_TASK_REKEY,         /* the second capturista keys the mismatching fields again */
+  CATD_TASK_ARBITRATION,   /* a third person keys the disputed fields, blind */
+  CATD_TASK_RESOLUTION,    /* the coordinador sets what arbitration could not settle */
+} CatdTaskKind;
+
+#define CATD_TASK_KIND_LAST CATD_TASK_RESOLUTION
+#define CATD_TASK_BIT(kind) (1u << (kind))
+#define CATD_TASK_ANY       0u   /* for catd_station_next_task (): whatever the role allows */
+
+const char *catd_task_kind_to_string   (CatdTaskKind  kind);
+gboolean    catd_task_kind_from_string (const char   *str,
+                                        CatdTaskKind *kind);
+
+/* One keying of an acta, as a resolution task shows it to the coordinador. */
+typedef struct
+{
+  char       *step;       /* "pass1", "pass2", "rekey", "arbitration", "resolution" */
+  char       *login;
+  char       *name;
+  char       *keyed_at;   /* dd/mm/yyyy hh:mm:ss, central Mexico time */
+  GHashTable *values;     /* code -> canonical text ("12", "ilegible", "sin_dato") */
+} CatdKeying;
+
+void catd_keying_free (CatdKeying *keying);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdKeying, catd_keying_free)
+
+/* One acta handed to one user for one step. */
+typedef struct
+{
+  char         *clave_acta;
+  CatdTaskKind  kind;
+  int           pass;           /* what a save is now: 1 or 2 (capture), 3, 4 or 5, as in
+                                 * CatdCaptureResult; a capture handed out as pass 1 is saved
+                                 * as pass 2 if someone saved pass 1 in between */
+  char         *login;          /* the user the task was opened for */
+  char         *clave_casilla;
+  char         *election;
+  char         *election_nombre;
+  char         *image_sha256;
+  char         *image_path;     /* the acta's current image file */
+  char         *digitized_at;   /* first digitization, dd/mm/yyyy hh:mm:ss */
+  GPtrArray    *fields;         /* CatdField*, every field of the acta, in acta order */
+  GStrv         codes;          /* the fields this step keys, in acta order */
+  GHashTable   *own_values;     /* code -> text: this user's own latest keyed values (a re-key
+                                 * shows the user's pass 2 around the fields asked again) */
+  GHashTable   *draft;          /* code -> text: this user's draft of this step, or NULL */
+  GPtrArray    *keyings;        /* CatdKeying*, every keying in order: resolution only, else NULL */
+} CatdTask;
+
+void catd_task_free (CatdTask *task);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CatdTask, catd_task_free)
+
+/* What waits for one user, for the header of the capture screens. */
+typedef struct
+{
+  guint pass1;         /* digitized actas nobody keyed yet */
+  guint pass2;         /* actas with a pass 1 by someone else */
+  guint rekey;         /* this user's own re-keys */
+  guint arbitration;   /* disputes this user keyed nothing of */
+  guint resolution;    /* actas waiting for the coordinador */
+} CatdTaskCounts;
+
+CatdTask          *catd_station_next_task       (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 guint                    kinds,
+                                                 const char * const      *skip,
+                                                 GError                 **error);
+CatdTask          *catd_station_open_task       (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 GError                 **error);
+gboolean           catd_station_count_tasks     (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 CatdTaskCounts          *counts,
+                                                 GError                 **error);
+CatdCaptureResult *catd_station_save_task       (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 CatdTaskKind             kind,
+                                                 JsonNode                *values,
+                                                 const char              *note,
+                                                 GError                 **error);
+
+gboolean           catd_station_save_draft      (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 CatdTaskKind             kind,
+                                                 JsonNode                *values,
+                                                 GError                 **error);
+GHashTable        *catd_station_load_draft      (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 CatdTaskKind             kind,
+                                                 GError                 **error);
+gboolean           catd_station_discard_draft   (CatdStation             *self,
+                                                 CatdUser                *user,
+                                                 const char              *clave_acta,
+                                                 CatdTaskKind             kind,
+                                                 GError                 **error);
+
+/* ---- end of capture work ------------------------------------------------- */
 
 G_END_DECLS

@@ -185,6 +185,26 @@ user_version (CatdStore *self)
 static const char migration_2_sql[] =
   "CREATE INDEX record_by_record_id ON record (record_id);";
 
+/* Migration 3: capture drafts and the queue's order.
+ *
+ * capture_draft holds a user's half-keyed form of one step of one acta
+ * (catd-station-work.c), so that a crash or a power cut costs the capturista
+ * nothing they typed. A draft is not a keying: it is never audited, never
+ * counted and never shown to anyone but its own user; the step's real save
+ * deletes it in the same transaction. The index on acta_image gives the
+ * capture queue each acta's first digitization time without a scan. */
+static const char migration_3_sql[] =
+  "CREATE TABLE capture_draft ("
+  "  login    TEXT NOT NULL REFERENCES user (login),"
+  "  acta     INTEGER NOT NULL REFERENCES acta (id),"
+  "  step     TEXT NOT NULL CHECK (step IN ('capture', 'rekey', 'arbitration', 'resolution')),"
+  "  \"values\" TEXT NOT NULL,"
+  "  saved_at TEXT NOT NULL,"
+  "  PRIMARY KEY (login, acta, step)"
+  ") STRICT, WITHOUT ROWID;"
+  "CREATE INDEX capture_draft_by_acta ON capture_draft (acta);"
+  "CREATE INDEX acta_image_by_acta ON acta_image (acta, bound_at);";
+
 /* Migrations are numbered; migration N takes user_version from N-1 to N and
  * runs in the same transaction as the version bump, so a crash leaves the
  * schema at one version or the next, never in between. */
@@ -195,8 +215,11 @@ migrate (CatdStore  *self,
   static const char *migrations[] = {
     catd_schema_sql,
     migration_2_sql,
+    migration_3_sql,
   };
   int version = user_version (self);
+
+  G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == CATD_STORE_SCHEMA_VERSION);
 
   if (version < 0)
     return catd_store_set_error (self, sqlite3_errcode (self->db), "reading the schema version",

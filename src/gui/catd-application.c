@@ -279,7 +279,15 @@ catd_application_startup (GApplication *app)
     { "win.page::coordinacion", { "<Alt>5", NULL } },
   };
 
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   G_APPLICATION_CLASS (catd_application_parent_class)->startup (app);
+
+  /* GtkApplication (unlike libadwaita's) does not load style.css itself. */
+  gtk_css_provider_load_from_resource (css, "/mx/catd/Station/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->settings = settings_new ();
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),

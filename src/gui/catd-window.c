@@ -85,13 +85,24 @@ catd_window_pages_for_role (CatdRole role)
     case CATD_ROLE_CAPTURISTA:
       return PAGE_CAPTURA;
     case CATD_ROLE_VERIFICADOR:
-      return PAGE_CAPTURA | PAGE_ARBITRAJE;
+      return PAGE_ARBITRAJE;
     case CATD_ROLE_COORDINADOR:
-      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_CAPTURA | PAGE_ARBITRAJE |
-             PAGE_COORDINACION;
+      /* Capture is the capturistas' alone (the engine refuses the others);
+       * a coordinator arbitrates and resolves in Arbitraje. */
+      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_ARBITRAJE | PAGE_COORDINACION;
     default:
       return 0;
     }
+}
+
+/* A page that knows where work starts (the acopio entry, the capture form's
+ * first empty field) takes the focus there; others give it to their first
+ * control. */
+static void
+focus_page (GtkWidget *page)
+{
+  if (!gtk_widget_grab_focus (page))
+    gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
 }
 
 static void
@@ -131,15 +142,15 @@ user_changed_cb (CatdWindow *self)
   gtk_stack_set_visible_child_name (self->work_stack, first);
   gtk_stack_set_visible_child_name (self->main_stack, "work");
   g_simple_action_set_state (G_SIMPLE_ACTION (page_action), g_variant_new_string (first));
-  gtk_widget_child_focus (gtk_stack_get_visible_child (self->work_stack), GTK_DIR_TAB_FORWARD);
+  focus_page (gtk_stack_get_visible_child (self->work_stack));
 }
 
 static void
-switch_user_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+switch_user_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
 {
-  CatdWindow *self = CATD_WINDOW (widget);
+  CatdWindow *self = CATD_WINDOW (user_data);
 
   if (self->session != NULL)
     catd_session_set_user (self->session, NULL);
@@ -159,7 +170,7 @@ page_action_cb (GSimpleAction *action,
     return;
   gtk_stack_set_visible_child (self->work_stack, child);
   g_simple_action_set_state (action, parameter);
-  gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD);
+  focus_page (child);
 }
 
 static void
@@ -216,15 +227,20 @@ catd_window_class_init (CatdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CatdWindow, coordination_page);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
 
-  gtk_widget_class_install_action (widget_class, "switch-user", NULL, switch_user_action);
 }
 
 static void
 catd_window_init (CatdWindow *self)
 {
+  static const GActionEntry entries[] = {
+    { "switch-user", switch_user_action },
+  };
   g_autoptr(GSimpleAction) page = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* In the window's own action map (the "win." group), where the header
+   * bar's button and the application's accelerators find them. */
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
   /* A stateful action so the menu and Alt+N both reach a page by name. */
   page = g_simple_action_new_stateful ("page", G_VARIANT_TYPE_STRING,

@@ -50,6 +50,7 @@ struct _CatdSync
    * times in a row in this run. */
   gint64           damaged_id;
   guint            damaged_count;
+  gint64           resent_id;       /* the record whose lost image this run sent again */
 };
 
 G_DEFINE_FINAL_TYPE (CatdSync, catd_sync, G_TYPE_OBJECT)
@@ -447,6 +448,7 @@ typedef enum
   OUTCOME_DEAD,
   OUTCOME_REFUSED,  /* dead, and nothing else can go either: the run stops */
   OUTCOME_STOP,     /* no answer, and none will come by retrying: the run stops */
+  OUTCOME_RESENT,   /* a record's lost image went back to the queue, ahead of it */
 } Outcome;
 
 static Outcome
@@ -479,7 +481,7 @@ send_item (CatdSync        *self,
           return OUTCOME_STOP;
         }
       body = g_mapped_file_get_bytes (mapped);
-      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+      sha = catd_sha256_bytes (body);
       if (!g_str_equal (sha, item->ref))
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
@@ -505,6 +507,24 @@ send_item (CatdSync        *self,
     return OUTCOME_SENT;
 
   *reason = describe_answer (&answer);
+  /* A record the site refuses for want of an image this station saw
+   * acknowledged: the site lost it. The image goes again, ahead of the
+   * record (head-of-line would otherwise block the queue for ever). */
+  if (!item->is_image && answer.status == 409 && self->resent_id != item->id)
+    {
+      guint n_requeued = 0;
+
+      if (!catd_station_outbox_resend_images (self->station, item->ref, &n_requeued, error))
+        return OUTCOME_STOP;
+      if (n_requeued > 0)
+        {
+          /* Once a run: a site that acknowledges the image and still
+           * refuses the record gets the usual backoff, not a busy loop. */
+          g_debug ("sync: record %s: the central site lost its image; sent again", item->ref);
+          self->resent_id = item->id;
+          return OUTCOME_RESENT;
+        }
+    }
   /* A redirect says nothing about the upload itself (a proxy, a moved
    * site): retried, like an outage, until the configuration is mended. */
   if (SOUP_STATUS_IS_REDIRECTION (answer.status) || answer.status == 408 ||
@@ -641,6 +661,27 @@ heartbeat (CatdSync     *self,
   request (self, "POST", path, "application/json", body, cancellable, &answer, NULL);
 }
 
+/* Receipts are written together: at most this many, at most this late. A
+ * receipt a crash loses only sends its upload again, which the central site
+ * answers as already stored; one commit and fsync per upload competed with
+ * the operators' own commits for the database and the disk. */
+#define RECEIPT_BATCH    64
+#define RECEIPT_DELAY_US (250 * G_TIME_SPAN_MILLISECOND)
+
+static gboolean
+flush_receipts (CatdSync  *self,
+                GArray    *receipts,
+                GError   **error)
+{
+  if (receipts->len == 0)
+    return TRUE;
+  if (!catd_station_outbox_sent (self->station, (const gint64 *)(gpointer)receipts->data,
+                                 receipts->len, error))
+    return FALSE;
+  g_array_set_size (receipts, 0);
+  return TRUE;
+}
+
 static gboolean
 drain (CatdSync        *self,
        gboolean         once,
@@ -651,10 +692,13 @@ drain (CatdSync        *self,
   gint64 last_heartbeat = 0;
   guint failures = 0;
   gint64 failing_id = 0;
+  gint64 receipts_since = 0;
+  g_autoptr(GArray) receipts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   memset (report, 0, sizeof *report);
   self->damaged_id = 0;
   self->damaged_count = 0;
+  self->resent_id = 0;
 
   /* Rows refused for the token or the site's address went dead in the
    * run that met the refusal; either may have been mended since. They go
@@ -676,14 +720,32 @@ drain (CatdSync        *self,
       Outcome outcome;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          flush_receipts (self, receipts, NULL);
+          return FALSE;
+        }
+      if (receipts->len > 0 && (receipts->len >= RECEIPT_BATCH ||
+                                g_get_monotonic_time () - receipts_since >= RECEIPT_DELAY_US) &&
+          !flush_receipts (self, receipts, error))
         return FALSE;
       if (!once && now - last_heartbeat >= HEARTBEAT_INTERVAL)
         {
           heartbeat (self, cancellable);
           last_heartbeat = now;
         }
-      if (!catd_station_outbox_next (self->station, &item, error))
+      /* Rows whose receipts wait are behind us: the queue goes on after them. */
+      if (!catd_station_outbox_next (self->station,
+                                     receipts->len ? g_array_index (receipts, gint64,
+                                                                    receipts->len - 1) : 0,
+                                     &item, error))
         return FALSE;
+      if (item == NULL && receipts->len > 0)
+        {
+          /* Nothing more to send now: write what was, before waiting. */
+          if (!flush_receipts (self, receipts, error))
+            return FALSE;
+          continue;
+        }
       if (item == NULL)
         {
           if (once)
@@ -700,14 +762,24 @@ drain (CatdSync        *self,
 
       outcome = send_item (self, item, cancellable, &retry_after_ms, &damaged, &reason,
                            &local_error);
-      switch (outcome)
+      if (outcome == OUTCOME_SENT)
         {
-        case OUTCOME_SENT:
-          if (!catd_station_outbox_sent (self->station, item->id, error))
-            return FALSE;
+          if (receipts->len == 0)
+            receipts_since = g_get_monotonic_time ();
+          g_array_append_val (receipts, item->id);
           report->sent++;
           failures = 0;
           continue;
+        }
+      /* Any other outcome writes its row (or reads the queue from its
+       * start again): the receipts go first, in order. */
+      if (!flush_receipts (self, receipts, outcome == OUTCOME_STOP ? NULL : error) &&
+          outcome != OUTCOME_STOP)
+        return FALSE;
+      switch (outcome)
+        {
+        case OUTCOME_SENT:
+          g_assert_not_reached ();
 
         case OUTCOME_DEAD:
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
@@ -729,6 +801,10 @@ drain (CatdSync        *self,
           /* No answer (TLS, a damaged image, cancel): the row stays queued. */
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
+
+        case OUTCOME_RESENT:
+          /* The image is now the queue's head; the record follows it. */
+          continue;
 
         case OUTCOME_RETRY:
         default:
@@ -758,6 +834,8 @@ drain (CatdSync        *self,
         wait_ms (MIN (delay, ONCE_MAX_WAIT_MS), cancellable);
     }
 
+  if (!flush_receipts (self, receipts, error))
+    return FALSE;
   heartbeat (self, cancellable);
   return TRUE;
 }

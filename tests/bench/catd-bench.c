@@ -1020,7 +1020,7 @@ cmd_query (const char *dir,
         g_autoptr(CatdOutboxItem) item = NULL;
 
         t0 = now_ms ();
-        if (!catd_station_outbox_next (station, &item, &error))
+        if (!catd_station_outbox_next (station, 0, &item, &error))
           die_error ("the upload queue", error);
         add_sample (next_ms, now_ms () - t0);
       }
@@ -2168,7 +2168,7 @@ fill_verified (CatdStation *station,
       if (i < 20)
         {
           double t0 = now_ms ();
-          g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, tiff);
+          g_autofree char *sha = catd_sha256_bytes (tiff);
 
           add_sample (sha256_ms, now_ms () - t0);
         }
