@@ -1322,7 +1322,10 @@ decide (CatdScanPage     *self,
       break;
     }
   hide_decision (self);
-  clear_preview (self);
+  /* A page bound by hand stays shown until it is stored (its texture is
+   * then the stored file's); one set aside goes. */
+  if (decision != CATD_SCAN_DECISION_BIND)
+    clear_preview (self);
   set_progress (self, decision == CATD_SCAN_DECISION_CANCEL ? -1 : 0, progress);
   update_sensitivity (self);
 }

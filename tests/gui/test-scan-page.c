@@ -346,6 +346,14 @@ preview_shown (gpointer data)
   return catd_image_view_get_texture (f->view) != NULL;
 }
 
+static gboolean
+preview_idle (gpointer data)
+{
+  Fixture *f = data;
+
+  return catd_image_view_get_texture (f->view) != NULL && !catd_image_view_get_loading (f->view);
+}
+
 static char *
 register_acta (Fixture    *f,
                const char *where)
@@ -562,6 +570,7 @@ test_adf_pause_and_decide (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *a_binding = NULL;
   g_autofree char *b_binding = NULL;
+  guint decodes;
 
   g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM catalog_acta "
                                         "WHERE clave_acta = ?", foreign), ==, 0);
@@ -617,10 +626,14 @@ test_adf_pause_and_decide (Fixture       *f,
     g_assert_cmpint (db_int (f->station, "SELECT count(*) FROM image", NULL), ==, 0);
   }
 
-  /* Bound by hand to acta A. */
+  /* Bound by hand to acta A. The page shown while it waited is the page
+   * stored: its preview is not made again (only page 2's is). */
+  g_assert_true (catd_gui_test_wait (preview_idle, f, WAIT_MS));
+  decodes = catd_image_view_get_n_decodes ();
   gtk_editable_set_text (entry (f, 2), a);
   click (f, "_Bind to This Acta");
   wait_for_text (f, stopped2);
+  g_assert_cmpuint (catd_image_view_get_n_decodes () - decodes, ==, 1);
   g_assert_cmpint (images_of (f, a), ==, 1);
   a_binding = db_text (f->station, "SELECT json_extract (detail, '$.binding') FROM "
                                     "audit WHERE action = 'digitalizacion.scan' AND "
