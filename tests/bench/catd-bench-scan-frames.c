@@ -21,6 +21,9 @@
  *   scan_frames.<label>.max_gap_main_cpu_ms  the main thread's CPU time within it: near
  *                                         the gap, the main thread was busy; far below,
  *                                         it waited for the processors (or the X server)
+ *   scan_frames.<label>.max_frame_main_cpu_ms  the most CPU time the main thread spent
+ *                                         between two frames: its own work, whatever the
+ *                                         load of the machine
  *   scan_frames.<label>.p99_gap_ms        the 99th percentile gap
  *   scan_frames.<label>.gaps_over_50ms    how many gaps exceeded 50 ms
  *   scan_frames.<label>.idle_max_gap_ms   the longest gap in 2 s before, idle
@@ -286,6 +289,7 @@ typedef struct
   guint  frames;
   double max_ms;
   double max_cpu_ms;    /* the main thread's CPU time within the longest gap */
+  double most_cpu_ms;   /* the most CPU time the main thread spent between two frames */
   double p99_ms;
   guint  over_50;
 } Gaps;
@@ -295,7 +299,7 @@ gaps_of (GArray *frames,
          GArray *cpu)
 {
   g_autoptr(GArray) gaps = g_array_new (FALSE, FALSE, sizeof (gint64));
-  Gaps result = { frames->len, 0, 0, 0, 0 };
+  Gaps result = { frames->len, 0, 0, 0, 0, 0 };
   gint64 longest = -1;
 
   for (guint i = 1; i < frames->len; i++)
@@ -303,6 +307,9 @@ gaps_of (GArray *frames,
       gint64 gap = g_array_index (frames, gint64, i) - g_array_index (frames, gint64, i - 1);
 
       g_array_append_val (gaps, gap);
+      result.most_cpu_ms = MAX (result.most_cpu_ms,
+                                (g_array_index (cpu, gint64, i) -
+                                 g_array_index (cpu, gint64, i - 1)) / 1000.0);
       if (gap > 50000)
         result.over_50++;
       if (gap > longest)
@@ -481,6 +488,7 @@ main (int   argc,
   printf ("scan_frames.%s.frames %u\n", label, busy.frames);
   printf ("scan_frames.%s.max_gap_ms %.1f\n", label, busy.max_ms);
   printf ("scan_frames.%s.max_gap_main_cpu_ms %.1f\n", label, busy.max_cpu_ms);
+  printf ("scan_frames.%s.max_frame_main_cpu_ms %.1f\n", label, busy.most_cpu_ms);
   printf ("scan_frames.%s.p99_gap_ms %.1f\n", label, busy.p99_ms);
   printf ("scan_frames.%s.gaps_over_50ms %u\n", label, busy.over_50);
   printf ("scan_frames.%s.idle_max_gap_ms %.1f\n", label, idle.max_ms);
