@@ -1015,6 +1015,18 @@ if "init.wall_ms" in values:   # not with CATD_BENCH_ONLY=upload
             row(f"  catd_station_export_prep_csv ({e}) in-process, "
                 f"{int(one(f'query.export.{e}.rows'))} rows", one(f"query.export.{e}.ms"), "ms")
     row(f"export files ({int(one('meta.export_rows'))} rows)", one("meta.export_bytes") / 2**20, "MiB")
+    if "query.coord.progress_ms.p50" in values:
+        # The first three run at every refresh of the coordination screen;
+        # the rest when the coordinador asks.
+        for name, what in (("progress", "progress per election (every refresh)"),
+                           ("throughput", "throughput, 12 hours (every refresh)"),
+                           ("inconsistencies", "inconsistencies list (every refresh)"),
+                           ("search", "acta search, a seccion"),
+                           ("history", "an acta's history"),
+                           ("audit_page", "audit log, newest page"),
+                           ("audit_by_user", "audit log, one user's newest page"),
+                           ("audit_by_action", "audit log, one family of actions")):
+            row(f"coordination: {what}, in-process p50", one(f"query.coord.{name}_ms.p50"), "ms")
 
 if "meta.upload_seconds" in values:
     actas = int(one("meta.upload_actas"))

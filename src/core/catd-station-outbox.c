@@ -402,3 +402,41 @@ catd_station_set_clock_offset (CatdStation  *self,
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
   return catd_store_set_meta (self->store, "clock_offset_ms", text, error);
 }
+
+/**
+ * catd_station_outbox_due_now:
+ * @n_due: (out) (optional): how many rows were waiting out a backoff
+ *
+ * Makes every queued row due at once: the coordinador's "sync now" after
+ * the network or the central site came back, instead of waiting out each
+ * row's backoff (up to five minutes). Dead letters stay dead. One
+ * transaction.
+ */
+gboolean
+catd_station_outbox_due_now (CatdStation  *self,
+                             guint        *n_due,
+                             GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (n_due)
+    *n_due = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store, "UPDATE outbox SET next_attempt_at = 0 "
+                             "WHERE state = 'pending' AND next_attempt_at > 0", error);
+  if (stmt == NULL || !catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_due)
+    *n_due = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}

@@ -51,6 +51,9 @@ struct _CatdSync
   gint64           damaged_id;
   guint            damaged_count;
   gint64           resent_id;       /* the record whose lost image this run sent again */
+
+  CatdSyncObserver observer;
+  gpointer         observer_data;
 };
 
 G_DEFINE_FINAL_TYPE (CatdSync, catd_sync, G_TYPE_OBJECT)
@@ -84,6 +87,37 @@ catd_sync_class_init (CatdSyncClass *klass)
 static void
 catd_sync_init (CatdSync *self)
 {
+}
+
+static void
+tell (CatdSync          *self,
+      CatdSyncEventKind  kind,
+      guint              status,
+      const char        *message,
+      gboolean           is_image)
+{
+  CatdSyncEvent event = { kind, status, message, 0, is_image };
+
+  if (self->observer != NULL)
+    self->observer (&event, self->observer_data);
+}
+
+/**
+ * catd_sync_set_observer:
+ * @observer: (nullable): told of each answer, upload and idle moment
+ *
+ * Sets who hears what the client does (see #CatdSyncEvent). Set it before
+ * the client runs; it is called on the thread that runs it.
+ */
+void
+catd_sync_set_observer (CatdSync         *self,
+                        CatdSyncObserver  observer,
+                        gpointer          user_data)
+{
+  g_return_if_fail (CATD_IS_SYNC (self));
+
+  self->observer = observer;
+  self->observer_data = user_data;
 }
 
 /**
@@ -191,15 +225,14 @@ catd_sync_new (CatdStation            *station,
                GError                **error)
 {
   g_autoptr(CatdSync) self = NULL;
-  CatdStore *store;
   g_autofree char *url = NULL;
   g_autofree char *token_file = NULL;
+  g_autofree char *ca_file = NULL;
 
   g_return_val_if_fail (CATD_IS_STATION (station), NULL);
 
-  store = catd_station_get_store (station);
-  url = catd_store_get_meta (store, "central_url");
-  token_file = catd_store_get_meta (store, "token_file");
+  if (!catd_station_get_central (station, &url, &token_file, &ca_file, error))
+    return NULL;
   if (url == NULL || token_file == NULL)
     {
       g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_NOT_CONFIGURED,
@@ -230,7 +263,7 @@ catd_sync_new (CatdStation            *station,
   while (g_str_has_suffix (url, "/"))
     url[strlen (url) - 1] = '\0';
   self->base_url = g_steal_pointer (&url);
-  self->ca_file = catd_store_get_meta (store, "ca_file");
+  self->ca_file = g_steal_pointer (&ca_file);
   if (!(self->token = read_token (token_file, error)))
     return NULL;
   return g_steal_pointer (&self);
@@ -368,6 +401,8 @@ request (CatdSync      *self,
   answer->answered_at = g_get_real_time ();
   if (answer->body == NULL)
     {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        tell (self, CATD_SYNC_EVENT_NO_ANSWER, 0, local_error->message, FALSE);
       if (local_error->domain == G_TLS_ERROR)
         g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_TLS,
                      "the certificate of the central site %s is not trusted%s%s: %s",
@@ -382,6 +417,7 @@ request (CatdSync      *self,
       return FALSE;
     }
   answer->status = soup_message_get_status (message);
+  tell (self, CATD_SYNC_EVENT_ANSWERED, answer->status, NULL, FALSE);
   answer->retry_after_ms = parse_retry_after (
     soup_message_headers_get_one (soup_message_get_response_headers (message), "Retry-After"));
   answer->date = g_strdup (soup_message_headers_get_one (
@@ -614,6 +650,13 @@ check_clock (CatdSync       *self,
                              (answer.sent_at + answer.answered_at) / 2) / 1000;
   report->clock_checked = TRUE;
   catd_station_set_clock_offset (self->station, report->clock_offset_ms, NULL);
+  if (self->observer != NULL)
+    {
+      CatdSyncEvent event = { .kind = CATD_SYNC_EVENT_CLOCK,
+                              .clock_offset_ms = report->clock_offset_ms };
+
+      self->observer (&event, self->observer_data);
+    }
 }
 
 /* Tells the central site how this station is doing. Best effort. */
@@ -750,12 +793,14 @@ drain (CatdSync        *self,
         {
           if (once)
             break;
+          tell (self, CATD_SYNC_EVENT_IDLE, 0, NULL, FALSE);
           wait_ms (IDLE_POLL_MS, cancellable);
           continue;
         }
       /* The service waits out the backoff; an operator's --once does not. */
       if (!once && item->next_attempt_at > now)
         {
+          tell (self, CATD_SYNC_EVENT_IDLE, 0, NULL, FALSE);
           wait_ms (MIN ((item->next_attempt_at - now) / 1000 + 1, IDLE_POLL_MS), cancellable);
           continue;
         }
@@ -767,6 +812,7 @@ drain (CatdSync        *self,
           if (receipts->len == 0)
             receipts_since = g_get_monotonic_time ();
           g_array_append_val (receipts, item->id);
+          tell (self, CATD_SYNC_EVENT_SENT, 0, NULL, item->is_image);
           report->sent++;
           failures = 0;
           continue;
@@ -784,6 +830,7 @@ drain (CatdSync        *self,
         case OUTCOME_DEAD:
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
             return FALSE;
+          tell (self, CATD_SYNC_EVENT_DEAD, 0, reason, item->is_image);
           report->dead++;
           failures = 0;
           continue;
@@ -793,6 +840,7 @@ drain (CatdSync        *self,
            * makes the row a dead letter until the next run. */
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
             return FALSE;
+          tell (self, CATD_SYNC_EVENT_DEAD, 0, reason, item->is_image);
           report->dead++;
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -820,6 +868,7 @@ drain (CatdSync        *self,
       if (!catd_station_outbox_retry (self->station, item->id, g_get_real_time () + delay * 1000,
                                       reason, error))
         return FALSE;
+      tell (self, CATD_SYNC_EVENT_RETRY, 0, reason, item->is_image);
       report->retries++;
       if (item->id != failing_id)
         failures = 0;
