@@ -418,68 +418,78 @@ page_work_thread (GTask        *task,
 static void     process_next (CatdScanBatch    *self);
 static void     maybe_finish (CatdScanBatch    *self);
 
-/* Writing a page's set-aside audit row (one transaction) on a worker
- * thread, so that the main context never waits for the disk. */
-typedef struct
+/* Writing a page's set-aside audit row (one transaction) on a thread of
+ * its own, so that the main context never waits for the disk. The thread
+ * is joined before its outcome is acted on: when "finished" comes, no
+ * thread of the batch is left running (a program may exit at once). */
+typedef struct _AsideWork AsideWork;
+typedef void (*AsideDone) (CatdScanBatch *self,
+                           AsideWork     *work);
+
+struct _AsideWork
 {
   CatdScanBatch    *batch;
   CatdScanResult   *result;    /* owned when quiet */
   char             *decision;
   gboolean          quiet;     /* nobody asked: a failure is only logged */
   CatdScanDecision  choice;    /* the operator's decision, when not quiet */
-} AsideWork;
+  AsideDone         done;
+  GThread          *thread;
+  GError           *error;
+};
 
 static void
 aside_work_free (AsideWork *work)
 {
   if (work->quiet)
     scan_result_free (work->result);
+  g_clear_error (&work->error);
   g_object_unref (work->batch);
   g_free (work->decision);
   g_free (work);
 }
 
-static void
-aside_thread (GTask        *task,
-              gpointer      source,
-              gpointer      data,
-              GCancellable *cancellable)
+static gboolean
+aside_done_cb (gpointer data)
 {
   AsideWork *work = data;
-  GError *error = NULL;
+  CatdScanBatch *self = work->batch;
 
-  if (!set_aside (work->batch, work->result, work->decision, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-static void
-run_aside (CatdScanBatch       *self,
-           AsideWork           *work,
-           GAsyncReadyCallback  callback)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, NULL);
-
-  work->batch = g_object_ref (self);
-  self->n_aside_pending++;
-  g_task_set_task_data (task, work, (GDestroyNotify) aside_work_free);
-  g_task_run_in_thread (task, aside_thread);
-}
-
-static void
-quiet_aside_done_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      data)
-{
-  CatdScanBatch *self = CATD_SCAN_BATCH (object);
-  AsideWork *work = g_task_get_task_data (G_TASK (result));
-  g_autoptr(GError) error = NULL;
-
+  g_thread_join (g_steal_pointer (&work->thread));
   self->n_aside_pending--;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  work->done (self, work);
+  aside_work_free (work);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+aside_thread (gpointer data)
+{
+  AsideWork *work = data;
+
+  set_aside (work->batch, work->result, work->decision, &work->error);
+  catd_idle_add_to (work->batch->context, aside_done_cb, work, NULL);
+  return NULL;
+}
+
+static void
+run_aside (CatdScanBatch *self,
+           AsideWork     *work,
+           AsideDone      done)
+{
+  work->batch = g_object_ref (self);
+  work->done = done;
+  self->n_aside_pending++;
+  work->thread = g_thread_new ("catd-set-aside", aside_thread, work);
+}
+
+static void
+quiet_aside_done (CatdScanBatch *self,
+                  AsideWork     *work)
+{
+  if (work->error != NULL)
     g_warning ("page %u could not be recorded as set aside: %s", work->result->number,
-               error->message);
+               work->error->message);
   maybe_finish (self);
 }
 
@@ -494,7 +504,7 @@ set_aside_quietly (CatdScanBatch  *self,
   work->result = result;
   work->decision = g_strdup ("cancel");
   work->quiet = TRUE;
-  run_aside (self, work, quiet_aside_done_cb);
+  run_aside (self, work, quiet_aside_done);
 }
 
 static void
@@ -877,22 +887,17 @@ set_aside (CatdScanBatch     *self,
 /* The set-aside record of the page the operator decided on is written:
  * the decision takes effect. */
 static void
-decision_aside_done_cb (GObject      *object,
-                        GAsyncResult *result,
-                        gpointer      data)
+decision_aside_done (CatdScanBatch *self,
+                     AsideWork     *work)
 {
-  CatdScanBatch *self = CATD_SCAN_BATCH (object);
-  AsideWork *work = g_task_get_task_data (G_TASK (result));
   gboolean flatbed = self->settings->source == CATD_SCAN_SOURCE_FLATBED;
-  GError *error = NULL;
 
-  self->n_aside_pending--;
   g_assert (work->result == self->current);
   work->result = NULL;
   g_clear_pointer (&self->current, scan_result_free);
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
-    fail (self, error);
+  if (work->error != NULL)
+    fail (self, g_steal_pointer (&work->error));
   else
     switch (work->choice)
       {
@@ -973,7 +978,7 @@ catd_scan_batch_decide (CatdScanBatch     *self,
     }
 
   /* The record is written on a worker thread; the decision takes effect
-   * once it is (decision_aside_done_cb). A cancel stops the feed now. */
+   * once it is (decision_aside_done). A cancel stops the feed now. */
   self->paused = FALSE;
   if (decision == CATD_SCAN_DECISION_CANCEL)
     {
@@ -984,7 +989,7 @@ catd_scan_batch_decide (CatdScanBatch     *self,
   work->result = self->current;
   work->decision = g_strdup (catd_scan_decision_to_string (decision));
   work->choice = decision;
-  run_aside (self, work, decision_aside_done_cb);
+  run_aside (self, work, decision_aside_done);
   return TRUE;
 }
 
