@@ -24,6 +24,9 @@
  * before the next sheet is pulled. The batch then pauses and asks (signal
  * "page-problem"): bind the page by hand, re-scan, skip or cancel. A page
  * set aside is recorded in the audit log; nothing is dropped unrecorded.
+ * That record is a transaction too, and is written on a worker thread like
+ * every store: the main context (a screen's) never waits for the disk,
+ * and "finished" comes only once every record is written.
  *
  * A page is reported stored ("page-stored") only after its transaction
  * committed, so a crash mid-batch loses no page that was reported. */
@@ -55,6 +58,7 @@ struct _CatdScanBatch
   gboolean              done;
   gboolean              restart;        /* re-scan once the scanner's job has ended */
   gboolean              held;           /* paused by the operator: no sheet is fed */
+  guint                 n_aside_pending; /* set-aside audit rows being written */
   guint                 held_job;       /* the job whose next sheet waits for resume */
   GError               *error;          /* what ends the batch */
   GMainContext         *context;
@@ -337,6 +341,11 @@ check_page (CatdScanBatch   *self,
   return DECIDE_ASK;
 }
 
+static gboolean set_aside (CatdScanBatch    *self,
+                           CatdScanResult   *result,
+                           const char       *decision,
+                           GError          **error);
+
 static void
 page_work_thread (GTask        *task,
                   gpointer      source,
@@ -369,8 +378,14 @@ page_work_thread (GTask        *task,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     case DECIDE_BLANK_BACK:
+      /* Recorded here, off the main context: it is a transaction. */
       result->blank_back = TRUE;
-      G_GNUC_FALLTHROUGH;
+      g_clear_error (&job.error);
+      if (!set_aside (self, result, "blank_back", &error))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
     case DECIDE_ASK:
       g_clear_error (&job.error);
       g_task_return_boolean (task, TRUE);
@@ -402,21 +417,94 @@ page_work_thread (GTask        *task,
 
 static void     process_next (CatdScanBatch    *self);
 static void     maybe_finish (CatdScanBatch    *self);
-static gboolean set_aside    (CatdScanBatch    *self,
-                              CatdScanResult   *result,
-                              const char       *decision,
-                              GError          **error);
 
-/* Records a page the batch ends without storing, when nobody is asked. */
+/* Writing a page's set-aside audit row (one transaction) on a thread of
+ * its own, so that the main context never waits for the disk. The thread
+ * is joined before its outcome is acted on: when "finished" comes, no
+ * thread of the batch is left running (a program may exit at once). */
+typedef struct _AsideWork AsideWork;
+typedef void (*AsideDone) (CatdScanBatch *self,
+                           AsideWork     *work);
+
+struct _AsideWork
+{
+  CatdScanBatch    *batch;
+  CatdScanResult   *result;    /* owned when quiet */
+  char             *decision;
+  gboolean          quiet;     /* nobody asked: a failure is only logged */
+  CatdScanDecision  choice;    /* the operator's decision, when not quiet */
+  AsideDone         done;
+  GThread          *thread;
+  GError           *error;
+};
+
+static void
+aside_work_free (AsideWork *work)
+{
+  if (work->quiet)
+    scan_result_free (work->result);
+  g_clear_error (&work->error);
+  g_object_unref (work->batch);
+  g_free (work->decision);
+  g_free (work);
+}
+
+static gboolean
+aside_done_cb (gpointer data)
+{
+  AsideWork *work = data;
+  CatdScanBatch *self = work->batch;
+
+  g_thread_join (g_steal_pointer (&work->thread));
+  self->n_aside_pending--;
+  work->done (self, work);
+  aside_work_free (work);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+aside_thread (gpointer data)
+{
+  AsideWork *work = data;
+
+  set_aside (work->batch, work->result, work->decision, &work->error);
+  catd_idle_add_to (work->batch->context, aside_done_cb, work, NULL);
+  return NULL;
+}
+
+static void
+run_aside (CatdScanBatch *self,
+           AsideWork     *work,
+           AsideDone      done)
+{
+  work->batch = g_object_ref (self);
+  work->done = done;
+  self->n_aside_pending++;
+  work->thread = g_thread_new ("catd-set-aside", aside_thread, work);
+}
+
+static void
+quiet_aside_done (CatdScanBatch *self,
+                  AsideWork     *work)
+{
+  if (work->error != NULL)
+    g_warning ("page %u could not be recorded as set aside: %s", work->result->number,
+               work->error->message);
+  maybe_finish (self);
+}
+
+/* Records a page the batch ends without storing, when nobody is asked;
+ * "finished" waits for the record. Takes @result. */
 static void
 set_aside_quietly (CatdScanBatch  *self,
                    CatdScanResult *result)
 {
-  g_autoptr(GError) error = NULL;
+  AsideWork *work = g_new0 (AsideWork, 1);
 
-  if (!set_aside (self, result, "cancel", &error))
-    g_warning ("page %u could not be recorded as set aside: %s", result->number, error->message);
-  scan_result_free (result);
+  work->result = result;
+  work->decision = g_strdup ("cancel");
+  work->quiet = TRUE;
+  run_aside (self, work, quiet_aside_done);
 }
 
 static void
@@ -448,15 +536,7 @@ page_work_done_cb (GObject      *object,
 
   if (self->current->blank_back)
     {
-      g_autoptr(GError) aside_error = NULL;
-
-      if (!set_aside (self, self->current, "blank_back", &aside_error))
-        {
-          g_clear_pointer (&self->current, scan_result_free);
-          fail (self, g_steal_pointer (&aside_error));
-          maybe_finish (self);
-          return;
-        }
+      /* Already recorded as set aside, on the worker thread. */
       g_clear_pointer (&self->current, scan_result_free);
       feed_next (self, self->job);
       process_next (self);
@@ -522,7 +602,7 @@ static void
 maybe_finish (CatdScanBatch *self)
 {
   if (self->done || !self->scanner_done || self->current != NULL || self->paused ||
-      self->restart || !g_queue_is_empty (&self->waiting))
+      self->restart || self->n_aside_pending > 0 || !g_queue_is_empty (&self->waiting))
     return;
 
   self->done = TRUE;
@@ -804,6 +884,49 @@ set_aside (CatdScanBatch     *self,
                                       error);
 }
 
+/* The set-aside record of the page the operator decided on is written:
+ * the decision takes effect. */
+static void
+decision_aside_done (CatdScanBatch *self,
+                     AsideWork     *work)
+{
+  gboolean flatbed = self->settings->source == CATD_SCAN_SOURCE_FLATBED;
+
+  g_assert (work->result == self->current);
+  work->result = NULL;
+  g_clear_pointer (&self->current, scan_result_free);
+
+  if (work->error != NULL)
+    fail (self, g_steal_pointer (&work->error));
+  else
+    switch (work->choice)
+      {
+      case CATD_SCAN_DECISION_RESCAN:
+        /* A flatbed job ends with its one page, and a feeder job with its
+         * last: the same sheet is then scanned by a new job. */
+        if (flatbed || self->scanner_done)
+          {
+            self->restart = TRUE;
+            restart_if_wanted (self);
+          }
+        else
+          feed_next (self, self->job);
+        break;
+      case CATD_SCAN_DECISION_SKIP:
+        feed_next (self, self->job);
+        break;
+      case CATD_SCAN_DECISION_CANCEL:
+        /* The feed was stopped when the operator decided. */
+        break;
+      case CATD_SCAN_DECISION_BIND:
+      default:
+        g_assert_not_reached ();
+      }
+
+  process_next (self);
+  maybe_finish (self);
+}
+
 /**
  * catd_scan_batch_decide:
  * @clave_acta: the acta to bind the page to, for %CATD_SCAN_DECISION_BIND
@@ -815,8 +938,13 @@ set_aside (CatdScanBatch     *self,
  * next sheet (re-scan, skip) or ends the batch (cancel). On a flatbed a
  * re-scan starts a new page; a skip ends the batch.
  *
- * Fails (leaving the batch paused) when the batch is not paused, the acta
- * is missing, or the audit row cannot be written.
+ * Nothing here waits for the disk: the page is stored, or its set-aside
+ * record written, on a worker thread, and the decision takes effect when
+ * that is done (a cancel stops the feed at once). If the record cannot be
+ * written, the batch ends with that error.
+ *
+ * Fails (leaving the batch paused) when the batch is not paused or the
+ * acta is missing.
  */
 gboolean
 catd_scan_batch_decide (CatdScanBatch     *self,
@@ -825,7 +953,7 @@ catd_scan_batch_decide (CatdScanBatch     *self,
                         GError           **error)
 {
   g_autofree char *acta = NULL;
-  gboolean flatbed;
+  AsideWork *work;
 
   g_return_val_if_fail (CATD_IS_SCAN_BATCH (self), FALSE);
 
@@ -849,40 +977,19 @@ catd_scan_batch_decide (CatdScanBatch     *self,
       return TRUE;
     }
 
-  if (!set_aside (self, self->current, catd_scan_decision_to_string (decision), error))
-    return FALSE;
-
+  /* The record is written on a worker thread; the decision takes effect
+   * once it is (decision_aside_done). A cancel stops the feed now. */
   self->paused = FALSE;
-  g_clear_pointer (&self->current, scan_result_free);
-  flatbed = self->settings->source == CATD_SCAN_SOURCE_FLATBED;
-
-  switch (decision)
+  if (decision == CATD_SCAN_DECISION_CANCEL)
     {
-    case CATD_SCAN_DECISION_RESCAN:
-      /* A flatbed job ends with its one page, and a feeder job with its
-       * last: the same sheet is then scanned by a new job. */
-      if (flatbed || self->scanner_done)
-        {
-          self->restart = TRUE;
-          restart_if_wanted (self);
-        }
-      else
-        feed_next (self, self->job);
-      break;
-    case CATD_SCAN_DECISION_SKIP:
-      feed_next (self, self->job);
-      break;
-    case CATD_SCAN_DECISION_CANCEL:
       self->cancelled = TRUE;
       catd_scanner_cancel (self->scanner, self->job);
-      break;
-    case CATD_SCAN_DECISION_BIND:
-    default:
-      g_assert_not_reached ();
     }
-
-  process_next (self);
-  maybe_finish (self);
+  work = g_new0 (AsideWork, 1);
+  work->result = self->current;
+  work->decision = g_strdup (catd_scan_decision_to_string (decision));
+  work->choice = decision;
+  run_aside (self, work, decision_aside_done);
   return TRUE;
 }
 
