@@ -718,6 +718,11 @@ struct _CatdImageView
   double         drag_v;
 
   graphene_rect_t area;            /* where the image is drawn */
+
+  /* The level of detail drawn, as a cairo surface made once (see
+   * catd_image_view_snapshot ()), and the texture it was made from. */
+  cairo_surface_t *surface;
+  GdkTexture      *surface_level;
 };
 
 G_DEFINE_FINAL_TYPE (CatdImageView, catd_image_view, GTK_TYPE_WIDGET)
@@ -1135,38 +1140,65 @@ catd_image_view_snapshot (GtkWidget   *widget,
       double scale_x = self->source_width * self->zoom;
       double scale_y = self->source_height * self->zoom;
       double ox, oy;
+      graphene_rect_t visible;
 
       ox = cw < self->area.size.width ? floor ((self->area.size.width - cw) / 2)
                                       : -round (gtk_adjustment_get_value (self->hadjustment));
       oy = ch < self->area.size.height ? floor ((self->area.size.height - ch) / 2)
                                        : -round (gtk_adjustment_get_value (self->vadjustment));
 
-      gtk_snapshot_push_clip (snapshot, &self->area);
-      gtk_snapshot_save (snapshot);
-      gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (ox, oy));
-      switch (self->rotation)
+      visible = GRAPHENE_RECT_INIT (ox, oy, cw, ch);
+      if (graphene_rect_intersection (&visible, &self->area, &visible) &&
+          visible.size.width >= 1 && visible.size.height >= 1)
         {
-        case 90:
-          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (cw, 0));
-          break;
-        case 180:
-          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (cw, ch));
-          break;
-        case 270:
-          gtk_snapshot_translate (snapshot, &GRAPHENE_POINT_INIT (0, ch));
-          break;
-        default:
-          break;
+          GdkTexture *level = pick_level (self, scale_x);
+          cairo_t *cr;
+
+          /* GTK 4.8's cairo renderer converts a texture node's whole
+           * texture to a cairo surface at every frame that draws it (a
+           * cursor blink in the form beside it is enough): several
+           * milliseconds a frame for a page. The page is converted once
+           * here instead, and each snapshot (a scroll, a zoom, a resize,
+           * not a frame) draws only the visible part. */
+          if (self->surface_level != level)
+            {
+              g_clear_pointer (&self->surface, cairo_surface_destroy);
+              self->surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32,
+                                                          gdk_texture_get_width (level),
+                                                          gdk_texture_get_height (level));
+              gdk_texture_download (level, cairo_image_surface_get_data (self->surface),
+                                    cairo_image_surface_get_stride (self->surface));
+              cairo_surface_mark_dirty (self->surface);
+              self->surface_level = level;
+            }
+
+          cr = gtk_snapshot_append_cairo (snapshot, &visible);
+          cairo_translate (cr, ox, oy);
+          switch (self->rotation)
+            {
+            case 90:
+              cairo_translate (cr, cw, 0);
+              break;
+            case 180:
+              cairo_translate (cr, cw, ch);
+              break;
+            case 270:
+              cairo_translate (cr, 0, ch);
+              break;
+            default:
+              break;
+            }
+          if (self->rotation != 0)
+            cairo_rotate (cr, self->rotation * G_PI / 180);
+          /* The level may be smaller than the image (shrunk to the
+           * screen): it is drawn at the image's size. */
+          cairo_scale (cr, scale_x / gdk_texture_get_width (level),
+                       scale_y / gdk_texture_get_height (level));
+          cairo_set_source_surface (cr, self->surface, 0, 0);
+          cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_GOOD);
+          cairo_paint (cr);
+          cairo_destroy (cr);
         }
-      if (self->rotation != 0)
-        gtk_snapshot_rotate (snapshot, self->rotation);
-      /* The texture may be smaller than the image (shrunk to the screen):
-       * it is drawn at the image's size, from the smallest level of
-       * detail that still has a pixel for each pixel on the screen. */
-      gtk_snapshot_append_texture (snapshot, pick_level (self, scale_x),
-                                   &GRAPHENE_RECT_INIT (0, 0, scale_x, scale_y));
-      gtk_snapshot_restore (snapshot);
-      gtk_snapshot_pop (snapshot);
     }
 
   gtk_widget_snapshot_child (widget, self->status_label, snapshot);
@@ -1204,6 +1236,8 @@ show_texture (CatdImageView *self,
 {
   if (texture == self->texture)
     return;
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  self->surface_level = NULL;
   g_clear_pointer (&self->shown_pixels, g_bytes_unref);
   g_clear_pointer (&self->levels, g_ptr_array_unref);
   if (levels != NULL)
@@ -1342,6 +1376,8 @@ catd_image_view_dispose (GObject *object)
 
   if (self->pending != NULL)
     decode_leave (g_steal_pointer (&self->pending), self);
+  g_clear_pointer (&self->surface, cairo_surface_destroy);
+  self->surface_level = NULL;
   g_clear_object (&self->texture);
   g_clear_pointer (&self->levels, g_ptr_array_unref);
   g_clear_pointer (&self->shown_pixels, g_bytes_unref);
@@ -1798,4 +1834,19 @@ catd_image_view_set_rotation (CatdImageView *self,
   update_description (self);
   gtk_widget_queue_allocate (GTK_WIDGET (self));
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ROTATION]);
+}
+
+/**
+ * catd_image_view_get_drawn_level:
+ *
+ * Returns: (transfer none) (nullable): the level of detail the last
+ *   snapshot drew the page from (the texture itself, or one of its smaller
+ *   copies), or %NULL before the page was first drawn.
+ */
+GdkTexture *
+catd_image_view_get_drawn_level (CatdImageView *self)
+{
+  g_return_val_if_fail (CATD_IS_IMAGE_VIEW (self), NULL);
+
+  return self->surface_level;
 }

@@ -43,6 +43,7 @@ void        catd_image_view_set_fit_width (CatdImageView *self,
 guint       catd_image_view_get_rotation (CatdImageView *self);
 void        catd_image_view_set_rotation (CatdImageView *self,
                                           guint          degrees);
+GdkTexture *catd_image_view_get_drawn_level (CatdImageView *self);
 
 guint       catd_image_view_get_n_decodes (void);
 

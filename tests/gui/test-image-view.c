@@ -328,57 +328,6 @@ test_decode_once (Fixture       *f,
   }
 }
 
-/* The texture drawn in @node (the first one found), or NULL. */
-static GdkTexture *
-drawn_texture (GskRenderNode *node)
-{
-  switch (gsk_render_node_get_node_type (node))
-    {
-    case GSK_TEXTURE_NODE:
-      return gsk_texture_node_get_texture (node);
-    case GSK_CONTAINER_NODE:
-      for (guint i = 0; i < gsk_container_node_get_n_children (node); i++)
-        {
-          GdkTexture *found = drawn_texture (gsk_container_node_get_child (node, i));
-
-          if (found != NULL)
-            return found;
-        }
-      return NULL;
-    case GSK_TRANSFORM_NODE:
-      return drawn_texture (gsk_transform_node_get_child (node));
-    case GSK_CLIP_NODE:
-      return drawn_texture (gsk_clip_node_get_child (node));
-    case GSK_ROUNDED_CLIP_NODE:
-      return drawn_texture (gsk_rounded_clip_node_get_child (node));
-    case GSK_OPACITY_NODE:
-      return drawn_texture (gsk_opacity_node_get_child (node));
-    case GSK_DEBUG_NODE:
-      return drawn_texture (gsk_debug_node_get_child (node));
-    case GSK_NOT_A_RENDER_NODE:
-    case GSK_CAIRO_NODE:
-    case GSK_COLOR_NODE:
-    case GSK_LINEAR_GRADIENT_NODE:
-    case GSK_REPEATING_LINEAR_GRADIENT_NODE:
-    case GSK_RADIAL_GRADIENT_NODE:
-    case GSK_REPEATING_RADIAL_GRADIENT_NODE:
-    case GSK_CONIC_GRADIENT_NODE:
-    case GSK_BORDER_NODE:
-    case GSK_INSET_SHADOW_NODE:
-    case GSK_OUTSET_SHADOW_NODE:
-    case GSK_COLOR_MATRIX_NODE:
-    case GSK_REPEAT_NODE:
-    case GSK_SHADOW_NODE:
-    case GSK_BLEND_NODE:
-    case GSK_CROSS_FADE_NODE:
-    case GSK_TEXT_NODE:
-    case GSK_BLUR_NODE:
-    case GSK_GL_SHADER_NODE:
-    default:
-      return NULL;
-    }
-}
-
 static GdkTexture *
 texture_drawn_by (CatdImageView *view)
 {
@@ -391,7 +340,8 @@ texture_drawn_by (CatdImageView *view)
                           gtk_widget_get_height (GTK_WIDGET (view)));
   node = gtk_snapshot_to_node (snapshot);
   g_assert_nonnull (node);
-  texture = drawn_texture (node);
+  /* The level the view's snapshot just drew the page from. */
+  texture = catd_image_view_get_drawn_level (view);
   g_assert_nonnull (texture);
   return g_object_ref (texture);
 }
