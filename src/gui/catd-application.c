@@ -94,12 +94,11 @@ demo_thread (GTask        *task,
              GCancellable *cancellable)
 {
   GError *error = NULL;
-  CatdDemo *demo = catd_demo_new (task_data, &error);
 
-  if (demo == NULL)
+  if (!catd_demo_finish (task_data, &error))
     g_task_return_error (task, error);
   else
-    g_task_return_pointer (task, demo, (GDestroyNotify)catd_demo_free);
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -110,8 +109,7 @@ demo_ready_cb (GObject      *object,
   CatdApplication *self = CATD_APPLICATION (object);
   g_autoptr(GError) error = NULL;
 
-  self->demo = g_task_propagate_pointer (G_TASK (result), &error);
-  if (self->demo == NULL)
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       g_autofree char *message = g_strdup_printf (_("The demo station could not be prepared: %s"),
                                                   error->message);
@@ -133,20 +131,21 @@ open_station (CatdApplication *self)
   if (self->demo_mode)
     {
       g_autoptr(GTask) task = g_task_new (self, NULL, demo_ready_cb, NULL);
-      g_autofree char *demo_dir = self->data_dir ? g_strdup (self->data_dir)
-                                                 : g_dir_make_tmp ("catd-demo-XXXXXX", &error);
       g_autofree char *sane_dir = NULL;
 
-      if (demo_dir == NULL)
+      if (!(self->demo = catd_demo_prepare (self->data_dir, &error)))
         {
-          open_failed (self, error->message);
+          g_autofree char *message = g_strdup_printf (_("The demo station could not be "
+                                                        "prepared: %s"), error->message);
+          open_failed (self, message);
           return;
         }
       /* The environment is changed here, on the main thread, before the
        * scanner helper (which inherits it) can ever start. */
-      sane_dir = catd_demo_sane_dir (demo_dir);
+      sane_dir = catd_demo_sane_dir (catd_demo_get_dir (self->demo));
       g_setenv ("SANE_CONFIG_DIR", sane_dir, TRUE);
-      g_task_set_task_data (task, g_steal_pointer (&demo_dir), g_free);
+      /* The demo lives as long as the application, which frees it. */
+      g_task_set_task_data (task, self->demo, NULL);
       g_task_run_in_thread (task, demo_thread);
       return;
     }

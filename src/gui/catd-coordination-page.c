@@ -859,18 +859,22 @@ fill_states (CatdCoordinationPage *self,
                                                   status, "registered", 0));
     g_autofree char *settled = format_count (json_object_get_int_member_with_default (
                                                status, "settled", 0));
+    g_autofree char *registered_name = g_strdup_printf (_("%s: %s"), _("Registered in all"),
+                                                        registered);
+    g_autofree char *settled_name = g_strdup_printf (_("%s: %s"), _("Settled"), settled);
     GtkWidget *cell;
 
     gtk_widget_add_css_class (grid_label (self->states_grid, _("Registered in all"), 4, 0, 0,
                                           NULL), "heading");
     cell = grid_label (self->states_grid, registered, 5, 0, 1, "state-total");
+    /* The number is in the name, as everywhere on this page. */
     gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    _("Registered in all"), -1);
+                                    registered_name, -1);
     gtk_widget_add_css_class (grid_label (self->states_grid, _("Settled"), 4, 1, 0, NULL),
                               "heading");
     cell = grid_label (self->states_grid, settled, 5, 1, 1, "state-settled");
     gtk_accessible_update_property (GTK_ACCESSIBLE (cell), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                    _("Settled"), -1);
+                                    settled_name, -1);
   }
 }
 
@@ -881,11 +885,11 @@ fill_queue (CatdCoordinationPage *self,
             JsonObject           *status)
 {
   JsonObject *queue = status ? json_object_get_object_member (status, "queue") : NULL;
-  struct { GtkLabel *label; const char *key; } cells[] = {
-    { self->pending_images_label, "pending_images" },
-    { self->pending_records_label, "pending_records" },
-    { self->sent_label, "sent" },
-    { self->dead_label, "dead" },
+  struct { GtkLabel *label; const char *key; const char *caption; } cells[] = {
+    { self->pending_images_label, "pending_images", N_("Images waiting") },
+    { self->pending_records_label, "pending_records", N_("Records waiting") },
+    { self->sent_label, "sent", N_("Sent") },
+    { self->dead_label, "dead", N_("Refused by the central site") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cells); i++)
@@ -893,8 +897,13 @@ fill_queue (CatdCoordinationPage *self,
       g_autofree char *text = queue ? format_count (json_object_get_int_member_with_default (
                                                       queue, cells[i].key, 0))
                                     : g_strdup ("");
+      /* The number is in the name: GTK 4.8 gives screen readers a label's
+       * accessible name, not its text. */
+      g_autofree char *accessible = g_strdup_printf (_("%s: %s"), _(cells[i].caption), text);
 
       gtk_label_set_text (cells[i].label, text);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (cells[i].label),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
     }
   self->status_clock_known = queue && json_object_has_member (queue, "clock_offset_ms");
   self->status_clock_offset_ms = self->status_clock_known
@@ -1597,9 +1606,10 @@ audit_done_cb (GObject      *object,
     {
       const CatdAuditEntry *first = g_ptr_array_index (page->entries, 0);
       const CatdAuditEntry *last = g_ptr_array_index (page->entries, page->entries->len - 1);
-      /* TRANSLATORS: the numbers of the newest and oldest log entries shown */
-      g_autofree char *text = g_strdup_printf (_("Entries %" G_GINT64_FORMAT " to %"
-                                                 G_GINT64_FORMAT), first->seq, last->seq);
+      /* TRANSLATORS: the numbers of the newest and oldest log entries shown.
+       * (%lld, not G_GINT64_FORMAT: xgettext cannot see through the macro.) */
+      g_autofree char *text = g_strdup_printf (_("Entries %lld to %lld"),
+                                               (long long)first->seq, (long long)last->seq);
 
       self->audit_oldest = last->seq;
       gtk_label_set_text (self->audit_position_label, text);

@@ -44,6 +44,7 @@ static const CatdDemoUser demo_users[] = {
 struct _CatdDemo
 {
   char        *dir;
+  char        *catalog_path;
   char        *central_url;
   GSubprocess *central;
   CatdStation *station;
@@ -114,6 +115,9 @@ die_with_parent (gpointer data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
+/* Spawned from the main thread: PR_SET_PDEATHSIG fires when the *thread*
+ * that forked the child ends, and a worker thread of GLib's pool ends
+ * whenever it is idle long enough (the demo's central site died with it). */
 static gboolean
 start_central (CatdDemo    *demo,
                const char  *catalog,
@@ -121,11 +125,9 @@ start_central (CatdDemo    *demo,
                GError     **error)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
-  g_autoptr(GDataInputStream) out = NULL;
   g_autofree char *program = find_central_program ();
   g_autofree char *central_dir = g_build_filename (demo->dir, "central", NULL);
   g_autofree char *tokens = g_build_filename (demo->dir, "tokens", NULL);
-  g_autofree char *line = NULL;
   g_autofree char *contents = g_strdup_printf ("%s %s\n", DEMO_STATION_ID, token);
 
   if (program == NULL)
@@ -144,10 +146,17 @@ start_central (CatdDemo    *demo,
                                                "--data-dir", central_dir,
                                                "--tokens", tokens,
                                                "--catalog", catalog, NULL);
-  if (demo->central == NULL)
-    return FALSE;
+  return demo->central != NULL;
+}
 
-  /* The server prints "listening on URL" once it accepts connections. */
+/* The server prints "listening on URL" once it accepts connections. */
+static gboolean
+wait_central (CatdDemo  *demo,
+              GError   **error)
+{
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autofree char *line = NULL;
+
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (demo->central));
   line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, error);
   if (line == NULL || !g_str_has_prefix (line, "listening on "))
@@ -181,27 +190,25 @@ write_sane_config (CatdDemo  *demo,
 }
 
 /**
- * catd_demo_new:
+ * catd_demo_prepare:
  * @data_dir: (nullable): an empty or missing folder for the demo; %NULL: a
  *   new temporary one
  *
- * Builds the whole demo station. Slow (the catalog import, one PIN hash per
- * user, the central site's start): call it on a worker thread. The caller
- * must have exported SANE_CONFIG_DIR = catd_demo_sane_dir() beforehand.
+ * The demo's first half, on the main thread (it only writes a few small
+ * files and starts the central site's process): the folder, the SANE
+ * configuration, the central site's tokens and the catd-central child.
+ * The caller exports SANE_CONFIG_DIR = catd_demo_sane_dir () next, then
+ * runs catd_demo_finish () on a worker thread.
  */
 CatdDemo *
-catd_demo_new (const char  *data_dir,
-               GError     **error)
+catd_demo_prepare (const char  *data_dir,
+                   GError     **error)
 {
   g_autoptr(CatdDemo) demo = g_new0 (CatdDemo, 1);
-  g_autoptr(CatdCatalog) catalog = NULL;
-  g_autoptr(CatdUser) coordinator = NULL;
-  g_autofree char *catalog_path = find_demo_catalog ();
   g_autofree char *station_dir = NULL;
   g_autofree char *token_file = NULL;
   g_autofree char *token = NULL;
   g_autofree char *pages = NULL;
-  CatdCentralConfig central = { 0 };
 
   if (data_dir != NULL)
     {
@@ -229,9 +236,7 @@ catd_demo_new (const char  *data_dir,
   if (!write_sane_config (demo, error))
     return NULL;
 
-  if (!(catalog = catd_catalog_new_from_file (catalog_path, error)))
-    return NULL;
-
+  demo->catalog_path = find_demo_catalog ();
   {
     guint8 raw[24];
 
@@ -240,14 +245,38 @@ catd_demo_new (const char  *data_dir,
     token = g_base64_encode (raw, sizeof raw);
   }
   if (!write_private_file (token_file, token, error) ||
-      !start_central (demo, catalog_path, token, error))
+      !start_central (demo, demo->catalog_path, token, error))
     return NULL;
+
+  return g_steal_pointer (&demo);
+}
+
+/**
+ * catd_demo_finish:
+ *
+ * The demo's slow second half, on a worker thread: waits for the central
+ * site to listen, imports the demo election into a new station configured
+ * to upload there, and adds the demo users (one PIN hash each).
+ */
+gboolean
+catd_demo_finish (CatdDemo  *demo,
+                  GError   **error)
+{
+  g_autoptr(CatdCatalog) catalog = NULL;
+  g_autoptr(CatdUser) coordinator = NULL;
+  g_autofree char *station_dir = g_build_filename (demo->dir, "station", NULL);
+  g_autofree char *token_file = g_build_filename (demo->dir, "station.token", NULL);
+  CatdCentralConfig central = { 0 };
+
+  if (!wait_central (demo, error) ||
+      !(catalog = catd_catalog_new_from_file (demo->catalog_path, error)))
+    return FALSE;
 
   central.central_url = demo->central_url;
   central.token_file = token_file;
   demo->station = catd_station_create (station_dir, DEMO_STATION_ID, catalog, &central, error);
   if (demo->station == NULL)
-    return NULL;
+    return FALSE;
 
   for (guint i = 0; i < G_N_ELEMENTS (demo_users); i++)
     {
@@ -256,12 +285,11 @@ catd_demo_new (const char  *data_dir,
                                                         u->name, u->role, u->pin, error);
 
       if (user == NULL)
-        return NULL;
+        return FALSE;
       if (coordinator == NULL)
         coordinator = g_steal_pointer (&user);
     }
-
-  return g_steal_pointer (&demo);
+  return TRUE;
 }
 
 CatdStation *
@@ -331,6 +359,7 @@ catd_demo_free (CatdDemo *demo)
   g_clear_object (&demo->central);
   g_clear_object (&demo->station);
   g_free (demo->central_url);
+  g_free (demo->catalog_path);
   g_free (demo->dir);
   g_free (demo);
 }

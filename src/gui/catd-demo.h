@@ -24,7 +24,9 @@ typedef struct
 typedef struct _CatdDemo CatdDemo;
 
 const CatdDemoUser *catd_demo_users          (guint          *n_users);
-CatdDemo           *catd_demo_new            (const char     *data_dir,
+CatdDemo           *catd_demo_prepare        (const char     *data_dir,
+                                              GError        **error);
+gboolean            catd_demo_finish         (CatdDemo       *demo,
                                               GError        **error);
 CatdStation        *catd_demo_get_station    (CatdDemo       *demo);
 const char         *catd_demo_get_dir        (CatdDemo       *demo);
