@@ -103,6 +103,15 @@ void               catd_station_set_clock       (CatdStation             *self,
                                                  CatdClockFunc            func,
                                                  gpointer                 user_data);
 guint              catd_station_get_removed_temp_files (CatdStation      *self);
+gboolean           catd_station_get_central_config (CatdStation          *self,
+                                                 char                   **central_url,
+                                                 char                   **token_file,
+                                                 char                   **ca_file,
+                                                 GError                 **error);
+gboolean           catd_station_set_central_config (CatdStation          *self,
+                                                 CatdUser                *user,
+                                                 const CatdCentralConfig *config,
+                                                 GError                 **error);
 
 gboolean           catd_station_has_users       (CatdStation             *self);
 CatdUser          *catd_station_add_user        (CatdStation             *self,

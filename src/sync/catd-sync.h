@@ -48,6 +48,8 @@ gboolean  catd_sync_run         (CatdSync               *self,
                                  CatdSyncReport         *report,
                                  GError                **error);
 gboolean  catd_sync_url_is_acceptable (const char      *url);
+gboolean  catd_sync_check_token_file  (const char      *path,
+                                       GError         **error);
 gint64    catd_sync_backoff_ms  (gint64                  base_ms,
                                  gint64                  cap_ms,
                                  int                     attempts);
