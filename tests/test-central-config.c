@@ -311,6 +311,57 @@ test_bad_files (Fixture       *f,
   assert_config (f->station, NULL, NULL, NULL);
 }
 
+/* The check names the setting to mend, so that the preferences can point
+ * at it; it needs no station and changes nothing. */
+static void
+test_check_names_setting (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *readable = write_file (f, "token-644", "t0ken\n", 0644);
+  const struct
+  {
+    const char         *url;
+    const char         *token_file;
+    const char         *ca_file;
+    CatdCentralSetting  bad;
+  } cases[] = {
+    { "http://central.example.org", f->token, NULL, CATD_CENTRAL_SETTING_URL },
+    { "https://central.example.org/?a=1", f->token, f->ca, CATD_CENTRAL_SETTING_URL },
+    { "", f->token, NULL, CATD_CENTRAL_SETTING_URL },
+    { NULL, NULL, f->ca, CATD_CENTRAL_SETTING_URL },
+    { "https://central.example.org", "", f->ca, CATD_CENTRAL_SETTING_TOKEN_FILE },
+    { "https://central.example.org", readable, f->ca, CATD_CENTRAL_SETTING_TOKEN_FILE },
+    { "https://central.example.org", "token", NULL, CATD_CENTRAL_SETTING_TOKEN_FILE },
+    { "https://central.example.org", f->token, f->token, CATD_CENTRAL_SETTING_CA_FILE },
+    { "https://central.example.org", f->token, "ca.pem", CATD_CENTRAL_SETTING_CA_FILE },
+  };
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      CatdCentralConfig config = { cases[i].url, cases[i].token_file, cases[i].ca_file };
+      CatdCentralSetting bad = 99;
+
+      g_assert_false (catd_central_config_check (&config, &bad, &error));
+      g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT);
+      g_assert_cmpint (bad, ==, cases[i].bad);
+      g_clear_error (&error);
+    }
+
+  {
+    CatdCentralConfig good = { "https://central.example.org", f->token, f->ca };
+    CatdCentralSetting bad = 99;
+
+    g_assert_true (catd_central_config_check (&good, &bad, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (bad, ==, 99);
+    g_assert_true (catd_central_config_check (NULL, NULL, &error));
+    g_assert_no_error (error);
+  }
+  assert_config (f->station, NULL, NULL, NULL);
+  g_assert_cmpint (audit_rows (f), ==, 0);
+}
+
 /* A refusal leaves the settings as they were, not half-changed. */
 static void
 test_refusal_keeps_settings (Fixture       *f,
@@ -343,6 +394,7 @@ main (int   argc,
   ADD ("/central-config/only-coordinators", test_only_coordinators);
   ADD ("/central-config/bad-urls", test_bad_urls);
   ADD ("/central-config/bad-files", test_bad_files);
+  ADD ("/central-config/check-names-setting", test_check_names_setting);
   ADD ("/central-config/refusal-keeps-settings", test_refusal_keeps_settings);
 #undef ADD
 

@@ -213,6 +213,52 @@ add_settings (JsonBuilder       *builder,
 }
 
 /**
+ * catd_central_config_check:
+ * @config: (nullable): settings as catd_station_set_central_config () takes them
+ * @bad_setting: (out) (optional): which setting is refused
+ *
+ * Checks @config the way catd_station_set_central_config () does before
+ * it writes anything, without a station: see there for what is refused.
+ * On a refusal, sets @bad_setting to the setting to mend (the one that is
+ * missing, when one needs another) and @error
+ * (%CATD_STATION_ERROR_INVALID_INPUT) to why. Reads the token and CA files.
+ */
+gboolean
+catd_central_config_check (const CatdCentralConfig  *config,
+                           CatdCentralSetting       *bad_setting,
+                           GError                  **error)
+{
+  const char *url = config ? nonempty (config->central_url) : NULL;
+  const char *token_file = config ? nonempty (config->token_file) : NULL;
+  const char *ca_file = config ? nonempty (config->ca_file) : NULL;
+  CatdCentralSetting bad = CATD_CENTRAL_SETTING_URL;
+  gboolean ok = FALSE;
+
+  if (url == NULL && (token_file != NULL || ca_file != NULL))
+    {
+      bad = CATD_CENTRAL_SETTING_URL;
+      invalid (error, "a token or CA file needs the central site's URL");
+    }
+  else if (url != NULL && token_file == NULL)
+    {
+      bad = CATD_CENTRAL_SETTING_TOKEN_FILE;
+      invalid (error, "the central site needs the station's token file");
+    }
+  else if (url != NULL && !check_url (url, error))
+    bad = CATD_CENTRAL_SETTING_URL;
+  else if (token_file != NULL && !check_token_file (token_file, error))
+    bad = CATD_CENTRAL_SETTING_TOKEN_FILE;
+  else if (ca_file != NULL && !check_ca_file (ca_file, error))
+    bad = CATD_CENTRAL_SETTING_CA_FILE;
+  else
+    ok = TRUE;
+
+  if (!ok && bad_setting != NULL)
+    *bad_setting = bad;
+  return ok;
+}
+
+/**
  * catd_station_set_central_config:
  * @user: the coordinador making the change
  * @config: (nullable): the new settings; %NULL, or a %NULL or empty URL,
@@ -258,15 +304,7 @@ catd_station_set_central_config (CatdStation              *self,
       wanted[1] = nonempty (config->token_file);
       wanted[2] = nonempty (config->ca_file);
     }
-  if (wanted[0] == NULL && (wanted[1] != NULL || wanted[2] != NULL))
-    return invalid (error, "a token or CA file needs the central site's URL");
-  if (wanted[0] != NULL && wanted[1] == NULL)
-    return invalid (error, "the central site needs the station's token file");
-  if (wanted[0] != NULL && !check_url (wanted[0], error))
-    return FALSE;
-  if (wanted[1] != NULL && !check_token_file (wanted[1], error))
-    return FALSE;
-  if (wanted[2] != NULL && !check_ca_file (wanted[2], error))
+  if (!catd_central_config_check (config, NULL, error))
     return FALSE;
 
   {

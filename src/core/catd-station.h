@@ -87,6 +87,18 @@ typedef struct
   const char *ca_file;
 } CatdCentralConfig;
 
+/* Which of the central site's settings catd_central_config_check () refuses. */
+typedef enum
+{
+  CATD_CENTRAL_SETTING_URL,
+  CATD_CENTRAL_SETTING_TOKEN_FILE,
+  CATD_CENTRAL_SETTING_CA_FILE,
+} CatdCentralSetting;
+
+gboolean catd_central_config_check (const CatdCentralConfig  *config,
+                                    CatdCentralSetting       *bad_setting,
+                                    GError                  **error);
+
 #define CATD_TYPE_STATION (catd_station_get_type ())
 G_DECLARE_FINAL_TYPE (CatdStation, catd_station, CATD, STATION, GObject)
 
