@@ -326,9 +326,9 @@ refusal_sentence (CatdPreferencesWindow *self,
 /* Makes the upload thread read the new settings now rather than after its
  * pause. */
 static void
-restart_sync (CatdPreferencesWindow *self)
+restart_sync (CatdSession *session)
 {
-  CatdSyncService *sync = catd_session_get_sync (self->session);
+  CatdSyncService *sync = catd_session_get_sync (session);
 
   if (sync == NULL)
     return;
@@ -346,10 +346,18 @@ save_central_cb (GObject      *object,
   SaveResult *save = catd_session_run_finish (CATD_SESSION (object), result, &error);
   g_autofree char *url = NULL;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  self->saving = FALSE;
+  /* The save is never cancelled: once written, the upload thread must
+   * take the new settings even if the window was closed meanwhile. */
   g_assert (save != NULL);
+  if (save->error == NULL)
+    restart_sync (CATD_SESSION (object));
+  if (self->session == NULL)
+    {
+      /* Closed while saving: nothing left to show it in. */
+      save_result_free (save);
+      return;
+    }
+  self->saving = FALSE;
 
   if (save->error != NULL)
     {
@@ -392,7 +400,6 @@ save_central_cb (GObject      *object,
   fill_entry (self, self->token_entry, self->stored_token);
   fill_entry (self, self->ca_entry, self->stored_ca);
 
-  restart_sync (self);
   if (self->stored_url != NULL)
     {
       g_autofree char *sentence = g_strdup_printf (_("Saved. This station uploads to %s from "
@@ -421,10 +428,10 @@ central_save_cb (CatdPreferencesWindow *self)
   central->ca_file = entry_text (self->ca_entry);
   self->saving = TRUE;
   update_central (self);
-  /* Reads both files and writes the database: off the main loop. */
+  /* Reads both files and writes the database: off the main loop. No
+   * cancellable: see save_central_cb (). */
   catd_session_run_async (self->session, save_central_func, central, central_free,
-                          save_result_free, self->cancellable, save_central_cb,
-                          g_object_ref (self));
+                          save_result_free, NULL, save_central_cb, g_object_ref (self));
 }
 
 /* ---- the file choosers ------------------------------------------------------ */

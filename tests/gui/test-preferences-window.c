@@ -333,6 +333,33 @@ test_coordinator_saves (Fixture       *f,
   g_assert_cmpint (audit_rows (f), ==, 2);
 }
 
+static gboolean
+sync_restarted (gpointer data)
+{
+  Fixture *f = data;
+
+  return f->sync_notifies >= 2;
+}
+
+/* A save the window does not live to show still reaches the upload thread. */
+static void
+test_close_while_saving (Fixture       *f,
+                         gconstpointer  data)
+{
+  open_window (f, f->coord);
+  wait_loaded (f);
+  set_text (f, 0, NOWHERE_URL);
+  set_text (f, 1, f->token);
+  f->sync_notifies = 0;
+  click (save_button (f));
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  f->window = NULL;
+  if (!catd_gui_test_wait (sync_restarted, f, 5000))
+    g_test_fail_printf ("the upload thread was not restarted after the window closed");
+  assert_stored (f, NOWHERE_URL, f->token, NULL);
+  g_assert_true (catd_sync_service_get_running (f->sync));
+}
+
 /* Each refusal points at the setting to mend. */
 static void
 test_refusals_name_the_setting (Fixture       *f,
@@ -588,6 +615,7 @@ main (int   argc,
 #define ADD(path, func) \
   g_test_add ((path), Fixture, NULL, fixture_set_up, (func), fixture_tear_down)
   ADD ("/preferences/coordinator-saves", test_coordinator_saves);
+  ADD ("/preferences/close-while-saving", test_close_while_saving);
   ADD ("/preferences/refusals-name-the-setting", test_refusals_name_the_setting);
   ADD ("/preferences/others-read-only", test_others_read_only);
   ADD ("/preferences/choose-token-file", test_choose_token_file);
