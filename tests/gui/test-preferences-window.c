@@ -490,6 +490,14 @@ test_choose_token_file (Fixture       *f,
   GtkWidget *dialog;
   Shows s = { f, f->token };
 
+#if defined(__SANITIZE_ADDRESS__)
+  /* GTK's file chooser watches the folder it shows, and GIO's inotify
+   * backend keeps tables it never frees (reported as leaks in libgio, with
+   * no frame of ours). The normal build runs this test. */
+  g_test_skip ("GIO's inotify file monitor leaks under LeakSanitizer");
+  return;
+#endif
+
   open_window (f, f->coord);
   wait_loaded (f);
   click (button_labelled (f, _("Choose…"), 0));
