@@ -1,5 +1,5 @@
 #!/bin/bash
-# bench.sh - the CATD Station benchmarks of issues 2, 3 and 4
+# bench.sh - the CATD Station benchmarks of issues 2, 3, 4 and 5
 #
 # Copyright 2026 The CATD Station authors
 #
@@ -49,13 +49,40 @@
 #   - catd-central under 20 stations' processes uploading at once: records/s
 #     and request latency (a light client, then `catdctl sync --once` each),
 #     against the disk's bare commits/s at that moment.
+# and, for the desktop station of issue 5 (tests/bench/catd-gui-bench.c), each
+# measure on its own Xvfb 1280x800 and D-Bus session (tests/gui/run-gui.sh),
+# in Spanish, keys being real key presses sent through XTest and times taken
+# at the frame clock's after-paint (the end of the frame that shows them), on
+# a catalog whose Gubernatura contest has 45 fields (5 info + 40 vote):
+#   - keystroke to repaint in the capture form: catd-station's application
+#     in-process, a capturista on the Captura screen keying whole actas
+#     (CATD_BENCH_GUI_ACTAS, 4 digits and Tab a field, Ctrl+Enter between),
+#     from the XTest press to the after-paint of the frame after the field's
+#     text changed; p50, p99 (the target's) and max, where the time goes
+#     (the key's handling, the wait for the next frame, that frame), and Tab;
+#     baseline: the same digits into a plain GtkEntry in an otherwise empty
+#     window, half before and half after;
+#   - start-up: catd-station as a process with CATD_STATION_TRACE=1 (marks of
+#     src/gui/catd-trace.c on stderr): process start to the first frame, and
+#     to a usable capture form (the login typed through XTest when the login
+#     screen is ready; the typing taken out, the PIN check left in);
+#     CATD_BENCH_GUI_RUNS runs after a warm-up one, against a bare GTK 4
+#     window's first frame (tests/bench/catd-bare-window), in turns;
+#   - main-loop stalls: catd-station's application in-process with a
+#     GtkSpinner spinning in its header bar, the Captura screen showing an
+#     acta: the gaps between consecutive frames (after-paint) while the
+#     session's sync service uploads a full queue (CATD_BENCH_GUI_UPLOAD_ACTAS
+#     verified actas) to a catd-central on loopback and a CatdScanBatch takes
+#     10 pages from SANE's test backend feeder; baseline: the same window
+#     idle just before.
 # and prints one table: measure, value, baseline, ratio, target, PASS/FAIL.
 # Exits 1 if a target is missed, 2 if the bench itself failed.
 #
 # Needs only what the project builds with, bash and /usr/bin/python3 (peak
 # memory comes from getrusage in tests/bench/catd-bench, not /usr/bin/time),
 # for the scanning baselines scanimage (sane-utils), tiffcp (libtiff-tools)
-# and sha256sum, and for the upload baseline curl.
+# and sha256sum, for the upload baseline curl, and for the desktop station's
+# measures xvfb-run (xvfb), dbus-run-session (dbus) and libXtst.so.6 (libxtst6).
 #
 # Environment:
 #   CATD_BENCH_BUILDDIR  the meson build directory (default: build/ at the top)
@@ -76,9 +103,20 @@
 #   CATD_BENCH_CAPTURE_CYCLES busy turns (default 5)
 #   CATD_BENCH_LOAD_STATIONS stations uploading at once (default 20)
 #   CATD_BENCH_LOAD_RECORDS  records of each (default 100)
+#   CATD_BENCH_GUI_ACTAS     actas keyed whole for the keystroke measure (default 1:
+#                        225 keys, 180 of them digits)
+#   CATD_BENCH_GUI_BASELINE  digits typed into the plain GtkEntry (default 120)
+#   CATD_BENCH_GUI_RUNS      start-up runs of each side (default 5, after 1 warm-up)
+#   CATD_BENCH_GUI_UPLOAD_ACTAS verified actas queued for the stalls measure
+#                        (default 300, pages of CATD_BENCH_GUI_UPLOAD_KIB KiB,
+#                        default 512)
+#   CATD_BENCH_GSK_RENDERER  GTK's renderer for the desktop measures (default cairo,
+#                        as the GUI tests: Xvfb has no GPU; gl: Mesa's llvmpipe)
 #   CATD_BENCH_KEEP      1: keep the scratch directory and print where it is
 #   CATD_BENCH_ONLY      station: only the measures of issues 2 and 3;
-#                        upload: only the upload measures (issue 4); unset: both
+#                        upload: only the upload measures (issue 4);
+#                        gui: only the desktop station's (issue 5, under two
+#                        minutes); unset: all
 
 set -euo pipefail
 
@@ -99,6 +137,12 @@ capture_n=${CATD_BENCH_CAPTURE_N:-20}
 capture_cycles=${CATD_BENCH_CAPTURE_CYCLES:-5}
 load_stations=${CATD_BENCH_LOAD_STATIONS:-20}
 load_records=${CATD_BENCH_LOAD_RECORDS:-100}
+gui_actas=${CATD_BENCH_GUI_ACTAS:-1}
+gui_baseline=${CATD_BENCH_GUI_BASELINE:-120}
+gui_runs=${CATD_BENCH_GUI_RUNS:-5}
+gui_upload_actas=${CATD_BENCH_GUI_UPLOAD_ACTAS:-300}
+gui_upload_kib=${CATD_BENCH_GUI_UPLOAD_KIB:-512}
+gui_renderer=${CATD_BENCH_GSK_RENDERER:-cairo}
 only=${CATD_BENCH_ONLY:-}
 python=/usr/bin/python3
 
@@ -106,17 +150,24 @@ say () { printf '== %s\n' "$*" >&2; }
 fail () { printf 'bench.sh: %s\n' "$*" >&2; exit 2; }
 
 case $only in
-  ''|station|upload) ;;
-  *) fail "CATD_BENCH_ONLY is station, upload or unset, not '$only'" ;;
+  ''|station|upload|gui) ;;
+  *) fail "CATD_BENCH_ONLY is station, upload, gui or unset, not '$only'" ;;
 esac
+# wants SECTION: whether this run measures SECTION.
+wants () { [ -z "$only" ] || [ "$only" = "$1" ]; }
 [ -x "$python" ] || fail "$python is needed (Debian package python3)"
-if [ "$only" != upload ]; then
+if wants station; then
   command -v scanimage > /dev/null || fail "scanimage is needed (Debian package sane-utils)"
   command -v tiffcp > /dev/null || fail "tiffcp is needed (Debian package libtiff-tools)"
 fi
 command -v sha256sum > /dev/null || fail "sha256sum is needed (Debian package coreutils)"
-if [ "$only" != station ]; then
+if wants upload; then
   command -v curl > /dev/null || fail "curl is needed (Debian package curl)"
+fi
+if wants gui; then
+  command -v xvfb-run > /dev/null || fail "xvfb-run is needed (Debian package xvfb)"
+  command -v dbus-run-session > /dev/null ||
+    fail "dbus-run-session is needed (Debian package dbus-daemon)"
 fi
 
 # ---- build ------------------------------------------------------------------
@@ -135,6 +186,11 @@ fi
 say "building catdctl, catd-scand, catd-central and catd-bench"
 ninja -C "$build" src/catdctl src/catd-scand src/catd-central tests/bench/catd-bench >&2 ||
   fail "the build failed"
+if wants gui; then
+  say "building catd-station, catd-gui-bench, catd-bare-window, the schema and translations"
+  ninja -C "$build" src/catd-station tests/bench/catd-gui-bench tests/bench/catd-bare-window \
+    data/gschemas.compiled po/es/LC_MESSAGES/catd-station.mo >&2 || fail "the build failed"
+fi
 
 catdctl=$build/src/catdctl
 central=$build/src/catd-central
@@ -201,7 +257,7 @@ start=$SECONDS
 
 # ---- the station: issues 2 and 3 ------------------------------------------------
 
-if [ "$only" != upload ]; then
+if wants station; then
 
   # ---- catalog import -----------------------------------------------------------
 
@@ -493,7 +549,7 @@ fi
 #   - BENCH-CS and BENCH-CD: the same kind of station, smaller: capture
 #     latency in-process while `catdctl sync` drains it, in turns with the
 #     same idle (catd-bench capture-sync).
-if [ "$only" != station ]; then
+if wants upload; then
   up=$work/upload
   up_start=$SECONDS
   mkdir -p "$up"
@@ -780,6 +836,94 @@ EOF
   record meta.upload_seconds "$((SECONDS - up_start))"
 fi
 
+# ---- the desktop station: issue 5 ---------------------------------------------------
+
+# Each measure runs on an X server and D-Bus session of its own
+# (tests/gui/run-gui.sh: Xvfb 1280x800x24, as a CATD workstation's screen),
+# in Spanish (es_MX.UTF-8, as on CATD machines), settings in memory, the
+# build tree's schema and translations. Xvfb has no GPU: GTK draws with its
+# cairo renderer unless CATD_BENCH_GSK_RENDERER says otherwise (gl: Mesa's
+# llvmpipe, on the processors).
+if wants gui; then
+  gui=$work/gui
+  gui_start=$SECONDS
+  gbench=$build/tests/bench/catd-gui-bench
+  mkdir -p "$gui"
+  run_gui () {
+    (
+      export GSETTINGS_BACKEND=memory GSETTINGS_SCHEMA_DIR="$build/data"
+      export CATD_LOCALEDIR="$build/po" LANG=es_MX.UTF-8 LC_ALL=es_MX.UTF-8 LANGUAGE=es_MX:es
+      export GSK_RENDERER="$gui_renderer"
+      if [ "$gui_renderer" = cairo ]; then export GDK_DEBUG=gl-disable; fi
+      "$top/tests/gui/run-gui.sh" "$@"
+    )
+  }
+
+  # The demo election's shape, its Gubernatura contest given 40 vote fields
+  # (12 parties, 25 coalitions, an independent, no registradas, nulos): with
+  # the 5 info fields, a 45-field acta.
+  say "gui: a catalog with a 45-field contest"
+  "$python" "$top/build-aux/gen-catalog.py" --casillas 200 --distritos 2 --municipios 4 \
+    --seed 11 --out "$gui/base.json"
+  "$python" - "$gui/base.json" "$gui/catalog.json" <<'EOF' || fail "writing the 45-field catalog failed"
+import itertools, json, sys
+catalog = json.load(open(sys.argv[1]))
+parties = ["PAN", "PRI", "PRD", "PVEM", "PT", "MC", "MORENA", "HAGAMOS", "FUTURO", "PES", "RSP",
+           "FXM"]
+coalitions = (list(itertools.combinations(parties[:7], 2)) +
+              list(itertools.combinations(parties[:7], 3)))[:25]
+fields = [{"code": p, "label": p, "kind": "party"} for p in parties]
+fields += [{"code": "_".join(c), "label": "-".join(c), "kind": "coalition"} for c in coalitions]
+fields += [{"code": "CAND_IND_1", "label": "Candidatura independiente 1", "kind": "independent"},
+           {"code": "NO_REGISTRADAS", "label": "Candidaturas no registradas",
+            "kind": "no_registradas"},
+           {"code": "NULOS", "label": "Votos nulos", "kind": "nulos"}]
+assert len(fields) == 40
+(contest,) = [c for c in catalog["contests"] if c["election"] == "GUB"]
+contest["fields"] = fields
+json.dump(catalog, open(sys.argv[2], "w"), ensure_ascii=False)
+EOF
+
+  # A station whose capturistas find Gubernatura actas with a synthetic
+  # 300 dpi page each (the start-up logs in cap2, the keys use cap1).
+  say "gui: the station for the keys and the start-up"
+  "$gbench" station --dir "$gui/station" --catalog "$gui/catalog.json" --station-id BENCH-GUI \
+    --imaged $((gui_actas + 2)) >&2 || fail "building the desktop bench's station failed"
+
+  say "gui: start-up, $gui_runs runs a side after a warm-up (catd-station, a bare GTK window)"
+  run_gui "$gbench" startup --dir "$gui/station" --station "$build/src/catd-station" \
+    --bare "$build/tests/bench/catd-bare-window" --runs "$gui_runs" --warmup 1 --login cap2 \
+    >> "$results" || fail "the start-up measure failed"
+
+  say "gui: keystroke to repaint, $gui_actas acta(s) of 45 fields and $gui_baseline digits" \
+    "into a plain entry"
+  run_gui "$gbench" keys --dir "$gui/station" --actas "$gui_actas" --baseline "$gui_baseline" \
+    >> "$results" || fail "the keystroke measure failed"
+
+  # The stalls' station: a full upload queue (built as the upload measures
+  # build theirs, fsyncs skipped), an acta for the capture form and actas
+  # registered for the feeder's pages; its own catd-central.
+  say "gui: a station with $gui_upload_actas verified actas to upload"
+  token="tok-BENCH-GUI-$(printf 'BENCH-GUI' | sha256sum | cut -c1-32)"
+  printf 'BENCH-GUI %s\n' "$token" > "$gui/tokens"
+  (umask 077 && printf '%s\n' "$token" > "$gui/BENCH-GUI.token")
+  "$bench" upload-station --dir "$gui/stalls" --catalog "$gui/catalog.json" \
+    --station-id BENCH-GUI --token-file "$gui/BENCH-GUI.token" --n "$gui_upload_actas" \
+    --image-kib "$gui_upload_kib" --seed 6 > /dev/null || fail "building the stalls' station failed"
+  "$gbench" station --dir "$gui/stalls" --imaged 1 --registered 12 >&2 ||
+    fail "completing the stalls' station failed"
+  say "gui: frame gaps, idle, then while a 10-page feeder batch scans and the sync uploads"
+  run_gui "$gbench" stalls --dir "$gui/stalls" --central "$central" \
+    --central-dir "$gui/central" --tokens "$gui/tokens" --catalog "$gui/catalog.json" \
+    >> "$results" || fail "the stalls measure failed"
+
+  record meta.gui_renderer "$gui_renderer"
+  record meta.gui_runs "$gui_runs"
+  record meta.gui_upload_actas "$gui_upload_actas"
+  record meta.gui_upload_kib "$gui_upload_kib"
+  record meta.gui_seconds "$((SECONDS - gui_start))"
+fi
+
 record meta.seconds "$((SECONDS - start))"
 
 # ---- the table ---------------------------------------------------------------------------------
@@ -1015,6 +1159,18 @@ if "init.wall_ms" in values:   # not with CATD_BENCH_ONLY=upload
             row(f"  catd_station_export_prep_csv ({e}) in-process, "
                 f"{int(one(f'query.export.{e}.rows'))} rows", one(f"query.export.{e}.ms"), "ms")
     row(f"export files ({int(one('meta.export_rows'))} rows)", one("meta.export_bytes") / 2**20, "MiB")
+    if "query.coord.progress_ms.p50" in values:
+        # The first three run at every refresh of the coordination screen;
+        # the rest when the coordinador asks.
+        for name, what in (("progress", "progress per election (every refresh)"),
+                           ("throughput", "throughput, 12 hours (every refresh)"),
+                           ("inconsistencies", "inconsistencies list (every refresh)"),
+                           ("search", "acta search, a seccion"),
+                           ("history", "an acta's history"),
+                           ("audit_page", "audit log, newest page"),
+                           ("audit_by_user", "audit log, one user's newest page"),
+                           ("audit_by_action", "audit log, one family of actions")):
+            row(f"coordination: {what}, in-process p50", one(f"query.coord.{name}_ms.p50"), "ms")
 
 if "meta.upload_seconds" in values:
     actas = int(one("meta.upload_actas"))
@@ -1043,7 +1199,7 @@ if "meta.upload_seconds" in values:
         1000 * one("upload.ours.image_s") / actas, "ms", 1000 * curl_img_s / actas)
     row("  ms per record (the same)", 1000 * one("upload.ours.record_s") / actas, "ms",
         1000 * curl_rec_s / actas)
-    row("  GLib SHA-256 of one page (sync client: once an image; catd-central: twice)",
+    row("  SHA-256 of one page (nettle; sync client: once an image; catd-central: once)",
         one("upload.fill.BENCH-UP.sha256_ms"), "ms")
     row("catdctl sync --once peak RSS", one("upload.ours.maxrss_kb") / 1024, "MiB")
     row("catdctl sync --once CPU (user + sys); baseline curl's",
@@ -1098,6 +1254,79 @@ if "meta.upload_seconds" in values:
     row(f"{stations} catdctl sync --once at once: records/s (images and records, whole run)",
         stations * per / (one("upload.load.sync.wall_ms") / 1000), "records/s")
     row("upload measures, wall", one("meta.upload_seconds"), "s")
+
+if "meta.gui_seconds" in values:
+    renderer = values["meta.gui_renderer"][0]
+    digits = len(values["gui.keys.form.digit_ms"])
+    tabs = len(values["gui.keys.form.tab_ms"])
+    entry = len(values["gui.keys.entry.digit_ms"])
+    section(f"Desktop station (issue 5): keystroke to repaint in the capture form, "
+            f"{int(one('gui.keys.fields'))} fields, {int(one('gui.keys.actas'))} acta(s) keyed "
+            f"whole ({digits} digits, {tabs} Tabs): catd-station's application in-process, "
+            f"Xvfb 1280x800, GTK's {renderer} renderer; from the XTest key press to the "
+            "after-paint of the frame after the field changed; baseline = the same for a plain "
+            f"GtkEntry in an otherwise empty window ({entry} digits); the target applies to p99")
+    for p, q in (("p50", 50), ("p99", 99)):
+        row(f"keystroke (digit) to repaint {p}", pct("gui.keys.form.digit_ms", q), "ms",
+            pct("gui.keys.entry.digit_ms", q), "< 16 ms" if q == 99 else None,
+            ("lt", 16.0) if q == 99 else None)
+    row("keystroke (digit) to repaint max", max(samples("gui.keys.form.digit_ms")), "ms",
+        max(samples("gui.keys.entry.digit_ms")))
+    row("  of which the key reaching the field (X, GDK's dispatch, the form) p50",
+        pct("gui.keys.form.input_ms", 50), "ms")
+    row("  of which the key reaching the field p99 (waits for a frame being drawn)",
+        pct("gui.keys.form.input_ms", 99), "ms")
+    row("  of which the change to the next frame's start p99 (the frame clock's pace)",
+        pct("gui.keys.form.wait_ms", 99), "ms")
+    row("  of which that frame, before-paint to after-paint, p50",
+        pct("gui.keys.form.frame_ms", 50), "ms", pct("gui.keys.entry.frame_ms", 50))
+    row("  of which that frame p99", pct("gui.keys.form.frame_ms", 99), "ms",
+        pct("gui.keys.entry.frame_ms", 99))
+    row("Tab to repaint (the next field focused) p50", pct("gui.keys.form.tab_ms", 50), "ms")
+    row("Tab to repaint p99", pct("gui.keys.form.tab_ms", 99), "ms")
+
+    runs = len(values["gui.start.first_frame_ms"])
+    section(f"Desktop station: start-up, {runs} runs of catd-station (after a warm-up run) with "
+            "CATD_STATION_TRACE=1, from just before the spawn; baseline = a bare GTK 4 window's "
+            "first frame (tests/bench/catd-bare-window), in turns; the target applies to every "
+            "run (max)")
+    row("process start to first frame p50", pct("gui.start.first_frame_ms", 50), "ms",
+        pct("gui.start.bare_first_frame_ms", 50))
+    row("process start to first frame max", max(samples("gui.start.first_frame_ms")), "ms",
+        max(samples("gui.start.bare_first_frame_ms")), "< 1000 ms", ("lt", 1000.0))
+    row("process start to a usable capture form p50 (login typing left out)",
+        pct("gui.start.capture_ready_ms", 50), "ms", pct("gui.start.bare_first_frame_ms", 50))
+    row("process start to a usable capture form max",
+        max(samples("gui.start.capture_ready_ms")), "ms",
+        max(samples("gui.start.bare_first_frame_ms")), "< 1000 ms", ("lt", 1000.0))
+    row("  of which the login screen ready (painted, user entry focused) p50",
+        pct("gui.start.login_ready_ms", 50), "ms")
+    row("  of which the PIN check (yescrypt, a worker thread) p50", pct("gui.start.pin_ms", 50),
+        "ms")
+    row("  of which logged in to the form painted with an acta, focused, p50",
+        pct("gui.start.signed_in_to_form_ms", 50), "ms")
+    row("  left out: the login typed through XTest (user, Enter, PIN, Enter) p50",
+        pct("gui.start.typing_ms", 50), "ms")
+
+    idle = samples("gui.stall.idle.gap_ms")
+    busy = samples("gui.stall.busy.gap_ms")
+    section(f"Desktop station: main-loop stalls, the gaps between consecutive frames "
+            f"(after-paint) of catd-station's window in-process, a GtkSpinner spinning, the "
+            f"Captura screen showing an acta, while the session's sync service uploads "
+            f"{int(one('meta.gui_upload_actas'))} verified actas (pages of "
+            f"{int(one('meta.gui_upload_kib'))} KiB) to catd-central on loopback and a "
+            "CatdScanBatch takes 10 pages from SANE's test backend feeder (Letter, 300 dpi, "
+            f"grey); {one('gui.stall.busy.window_s'):.1f} s, {len(busy)} frames; baseline = "
+            f"the same window idle just before ({one('gui.stall.idle.window_s'):.1f} s, "
+            f"{len(idle)} frames)")
+    row("longest gap between frames", busy[-1], "ms", idle[-1], "< 50 ms", ("lt", 50.0))
+    row("gap p99", pct("gui.stall.busy.gap_ms", 99), "ms", pct("gui.stall.idle.gap_ms", 99))
+    row("gap p50", pct("gui.stall.busy.gap_ms", 50), "ms", pct("gui.stall.idle.gap_ms", 50))
+    row("  pages scanned and stored in that time", int(one("gui.stall.pages")))
+    row("  uploads acknowledged by catd-central in that time", int(one("gui.stall.uploads")))
+    row("  uploads still queued at its end (0: the sync ran out before the scan)",
+        int(one("gui.stall.queue_left")))
+    row("desktop station measures, wall", one("meta.gui_seconds"), "s")
 
 table = [r for r in rows if len(r) == 6]
 widths = [max(len(r[i]) for r in table + [HEAD]) for i in range(6)]

@@ -198,7 +198,8 @@ def test_api(tmp, central, station, gub, pages, data):
         problems.append("unexpected health answer %r" % answer)
     else:
         try:
-            t = time.mktime(time.strptime(answer["time"], "%Y-%m-%dT%H:%M:%SZ")) - time.timezone
+            # To the millisecond: the stations measure their clock offset from it.
+            t = time.mktime(time.strptime(answer["time"], "%Y-%m-%dT%H:%M:%S.%fZ")) - time.timezone
             if abs(t - time.time()) > 120:
                 problems.append("server time %s is far from ours" % answer["time"])
         except ValueError as e:

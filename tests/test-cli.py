@@ -167,6 +167,29 @@ def main():
         check("resolve needs note", run(data, "resolve", "140004B01001", "--values", "-",
                                         user="coord", pin="1234", stdin="{}"), 2)
         check("status", run(data, "--json", "status"), 0, stdout_json=True)
+
+        # Dead letters go back to the queue by a coordinator's decision only.
+        db = os.path.join(data, "station.db")
+        subprocess.run(["sqlite3", db, "UPDATE outbox SET state = 'dead', attempts = 3, "
+                        "last_error = '400 refused' WHERE id = (SELECT min (id) FROM outbox)"],
+                       check=True)
+        dead_ref = subprocess.run(["sqlite3", db, "SELECT ref FROM outbox WHERE state = 'dead'"],
+                                  check=True, capture_output=True, text=True).stdout.strip()
+        check("requeue by capturista", run(data, "requeue", user="capa", pin="3333"), 3, "role")
+        check("requeue an unknown ref", run(data, "requeue", "nope", user="coord", pin="1234"), 3,
+              "not a dead letter")
+        p = check("requeue", run(data, "--json", "requeue", dead_ref, user="coord", pin="1234"),
+                  0, stdout_json=True)
+        state = subprocess.run(["sqlite3", db, "SELECT state, attempts FROM outbox WHERE ref = '%s'"
+                                % dead_ref], check=True, capture_output=True,
+                               text=True).stdout.strip()
+        audit = subprocess.run(["sqlite3", db, "SELECT count(*) FROM audit WHERE action = "
+                                "'transmision.requeue'"], check=True, capture_output=True,
+                               text=True).stdout.strip()
+        if (p.returncode != 0 or json.loads(p.stdout) != {"requeued": 1} or state != "pending|0"
+                or audit != "1"):
+            results.append(("requeue effect", ["answer %r, row %r, audit rows %r" % (
+                p.stdout, state, audit)]))
         check("export by capturista", run(data, "export", "--format", "prep-csv", user="capa",
                                           pin="3333"), 3)
         check("export bad format", run(data, "export", "--format", "xlsx", user="coord",

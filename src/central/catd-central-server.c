@@ -372,8 +372,12 @@ handle_health (CatdCentralServer *self,
                SoupServerMessage *msg)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
-  g_autofree char *now = catd_store_now_iso (catd_central_get_store (self->central));
-  g_autofree char *stamp = catd_time_to_record (now);
+  gint64 now = catd_store_now (catd_central_get_store (self->central));
+  g_autoptr(GDateTime) dt = g_date_time_new_from_unix_utc (now / G_USEC_PER_SEC);
+  g_autofree char *base = g_date_time_format (dt, "%Y-%m-%dT%H:%M:%S");
+  /* Milliseconds: the stations measure their clock offset from this. */
+  g_autofree char *stamp = g_strdup_printf ("%s.%03dZ", base,
+                                            (int)(now % G_USEC_PER_SEC / 1000));
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");

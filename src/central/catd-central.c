@@ -375,7 +375,7 @@ catd_central_put_image (CatdCentral  *self,
                "hexadecimal digits");
       return CATD_CENTRAL_FAILED;
     }
-  actual = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  actual = catd_sha256_bytes (bytes);
   if (!g_str_equal (actual, sha256))
     {
       invalid (error, "the bytes received hash to %s, not to %s: the image was damaged on its "

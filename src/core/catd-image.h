@@ -24,6 +24,9 @@ typedef struct
  * uncompressed, is about 100 MiB. */
 #define CATD_IMAGE_MAX_SIZE (256 * 1024 * 1024)
 
+char     *catd_sha256_hex               (gconstpointer   data,
+                                         gsize           len);
+char     *catd_sha256_bytes             (GBytes         *bytes);
 char     *catd_image_path               (const char     *images_dir,
                                          const char     *sha256);
 gboolean  catd_image_check_tiff         (const char     *path,

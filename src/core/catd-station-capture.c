@@ -436,6 +436,7 @@ wrong_state (GError     **error,
  * when nothing is pending, then commits. */
 static CatdCaptureResult *
 end_step (CatdStation        *self,
+          CatdUser           *user,
           CatdActaRow        *row,
           GPtrArray          *fields,
           ActaValues         *v,
@@ -444,7 +445,13 @@ end_step (CatdStation        *self,
           CatdCaptureStatus   status,
           GError            **error)
 {
+  static const CatdTaskKind kinds[] = {
+    [2] = CATD_TASK_CAPTURE, [3] = CATD_TASK_REKEY, [4] = CATD_TASK_ARBITRATION,
+    [5] = CATD_TASK_RESOLUTION,
+  };
   g_autoptr(CatdCaptureResult) result = NULL;
+
+  g_assert (pass >= 2 && pass < (int)G_N_ELEMENTS (kinds));
 
   if (!save_values (self, row, fields, v, error))
     return NULL;
@@ -462,6 +469,12 @@ end_step (CatdStation        *self,
         return NULL;
       result = result_new (row->clave_acta, pass, status, codes_in_order (fields, v->pending));
     }
+
+  /* The step is saved for real: its draft, and every draft the new state
+   * no longer asks for, go in the same transaction. */
+  if (!_catd_station_drop_drafts (self, row->id, catd_user_get_login (user), kinds[pass], state,
+                                  error))
+    return NULL;
 
   if (!catd_store_commit (self->store, error))
     return NULL;
@@ -489,7 +502,10 @@ capture_pass1 (CatdStation  *self,
   sqlite3_bind_text (stmt, 1, catd_user_get_login (user), -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 3, row->id);
-  if (!catd_store_exec (self->store, stmt, error) || !catd_store_commit (self->store, error))
+  if (!catd_store_exec (self->store, stmt, error) ||
+      !_catd_station_drop_drafts (self, row->id, catd_user_get_login (user), CATD_TASK_CAPTURE,
+                                  CATD_ACTA_CAPTURED_1, error) ||
+      !catd_store_commit (self->store, error))
     return NULL;
   _catd_station_emit_changed (self, row->clave_acta, CATD_ACTA_CAPTURED_1);
   return result_new (row->clave_acta, 1, CATD_CAPTURE_AWAITING_PASS2, NULL);
@@ -536,7 +552,8 @@ capture_pass2 (CatdStation  *self,
   if (!catd_store_exec (self->store, stmt, error))
     return NULL;
 
-  return end_step (self, row, fields, &v, 2, CATD_ACTA_REKEY, CATD_CAPTURE_REKEY_REQUIRED, error);
+  return end_step (self, user, row, fields, &v, 2, CATD_ACTA_REKEY, CATD_CAPTURE_REKEY_REQUIRED,
+                   error);
 }
 
 /**
@@ -676,7 +693,7 @@ catd_station_rekey (CatdStation  *self,
           else
             g_hash_table_add (v.pending, g_strdup (code));
         }
-      result = end_step (self, &row, fields, &v, 3, CATD_ACTA_ARBITRATION,
+      result = end_step (self, user, &row, fields, &v, 3, CATD_ACTA_ARBITRATION,
                          CATD_CAPTURE_ARBITRATION, error);
     }
 
@@ -751,7 +768,7 @@ catd_station_arbitrate (CatdStation  *self,
               else
                 g_hash_table_add (v.pending, g_strdup (code));
             }
-          result = end_step (self, &row, fields, &v, 4, CATD_ACTA_COORDINATOR,
+          result = end_step (self, user, &row, fields, &v, 4, CATD_ACTA_COORDINATOR,
                              CATD_CAPTURE_COORDINATOR, error);
         }
     }
@@ -813,7 +830,7 @@ catd_station_resolve (CatdStation  *self,
       while (g_hash_table_iter_next (&iter, &code, &ruling))
         g_hash_table_insert (v.settled, g_strdup (code), g_strdup (ruling));
       g_hash_table_remove_all (v.pending);
-      result = end_step (self, &row, fields, &v, 5, CATD_ACTA_COORDINATOR,
+      result = end_step (self, user, &row, fields, &v, 5, CATD_ACTA_COORDINATOR,
                          CATD_CAPTURE_COORDINATOR, error);
     }
 

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include "catd-audit.h"
 #include "catd-errors.h"
 #include "catd-station-private.h"
 
@@ -31,6 +32,8 @@ catd_outbox_item_free (CatdOutboxItem *item)
 
 /**
  * catd_station_outbox_next:
+ * @after_id: only rows after this one (0: from the start); the sync client
+ *   passes the last row it sent whose receipt it has not written yet
  * @item: (out) (transfer full): the oldest pending row, or %NULL when none
  *
  * The upload queue's head: the oldest row still pending, whatever its
@@ -41,6 +44,7 @@ catd_outbox_item_free (CatdOutboxItem *item)
  */
 gboolean
 catd_station_outbox_next (CatdStation     *self,
+                          gint64           after_id,
                           CatdOutboxItem **item,
                           GError         **error)
 {
@@ -56,9 +60,11 @@ catd_station_outbox_next (CatdStation     *self,
                              "SELECT o.id, o.kind, o.ref, o.attempts, o.next_attempt_at, r.body "
                              "FROM outbox o LEFT JOIN record r "
                              "ON o.kind = 'record' AND r.record_id = o.ref "
-                             "WHERE o.state = 'pending' ORDER BY o.id LIMIT 1", error);
+                             "WHERE o.state = 'pending' AND o.id > ? ORDER BY o.id LIMIT 1",
+                             error);
   if (stmt == NULL)
     return FALSE;
+  sqlite3_bind_int64 (stmt, 1, after_id);
   rc = catd_store_step (self->store, stmt, error);
   if (rc == SQLITE_ROW)
     {
@@ -115,22 +121,52 @@ fail:
 
 /**
  * catd_station_outbox_sent:
+ * @ids: rows the central site acknowledged (a 2xx each)
+ * @n_ids: how many
  *
- * Records that the central site acknowledged row @id (a 2xx).
+ * Writes the receipts of @ids in one transaction. The sync client gathers
+ * them for a fraction of a second: a receipt a crash loses only means the
+ * upload goes again, which the central site answers as already stored,
+ * while one commit (and one fsync) per upload competed with the operators'
+ * own commits for the database and the disk.
  */
 gboolean
-catd_station_outbox_sent (CatdStation  *self,
-                          gint64        id,
-                          GError      **error)
+catd_station_outbox_sent (CatdStation   *self,
+                          const gint64  *ids,
+                          guint          n_ids,
+                          GError       **error)
 {
   g_autofree char *now = NULL;
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (ids != NULL || n_ids == 0, FALSE);
 
+  if (n_ids == 0)
+    return TRUE;
   now = catd_store_now_iso (self->store);
-  return update_row (self, "UPDATE outbox SET state = 'sent', attempts = attempts + 1, "
-                     "next_attempt_at = ?, sent_at = ?, last_error = NULL "
-                     "WHERE id = ? AND state = 'pending'", id, 0, now, error);
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  if (!(stmt = catd_store_prepare (self->store,
+                                   "UPDATE outbox SET state = 'sent', attempts = attempts + 1, "
+                                   "next_attempt_at = 0, sent_at = ?, last_error = NULL "
+                                   "WHERE id = ? AND state = 'pending'", error)))
+    goto fail;
+  for (guint i = 0; i < n_ids; i++)
+    {
+      catd_bind_text (stmt, 1, now);
+      sqlite3_bind_int64 (stmt, 2, ids[i]);
+      if (!catd_store_exec (self->store, stmt, error))
+        goto fail;
+    }
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
 }
 
 /**
@@ -223,6 +259,133 @@ fail:
 }
 
 /**
+ * catd_station_requeue_dead:
+ * @user: a coordinador
+ * @ref: (nullable): the dead letter to send again (an image's SHA-256 or a
+ *   record's id); %NULL: every one
+ * @n_requeued: (out) (optional): how many went back to the queue
+ *
+ * A coordinator's decision, once the cause of dead letters is mended (a
+ * catalog corrected at the central site, a record the site refused by
+ * mistake): the rows go back to pending, in their places (the queue is in
+ * id order), with their attempts reset. Audited as
+ * "transmision.requeue". %CATD_STATION_ERROR_WRONG_STATE when @ref names no
+ * dead letter; %CATD_STATION_ERROR_ROLE for anybody but a coordinador.
+ */
+gboolean
+catd_station_requeue_dead (CatdStation  *self,
+                           CatdUser     *user,
+                           const char   *ref,
+                           guint        *n_requeued,
+                           GError      **error)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) detail = NULL;
+  sqlite3_stmt *stmt;
+  guint n;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (n_requeued)
+    *n_requeued = 0;
+  if (!_catd_station_require_role (user, CATD_ROLE_BIT (CATD_ROLE_COORDINADOR),
+                                   "sending dead letters again", error))
+    return FALSE;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
+                             "attempts = 0 WHERE state = 'dead' AND (?1 IS NULL OR ref = ?1)",
+                             error);
+  if (stmt == NULL)
+    goto fail;
+  catd_bind_text (stmt, 1, ref);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  n = sqlite3_changes (catd_store_get_db (self->store));
+  if (ref != NULL && n == 0)
+    {
+      g_set_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE,
+                   "%s is not a dead letter of the upload queue", ref);
+      goto fail;
+    }
+
+  builder = json_builder_new_immutable ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "ref");
+  if (ref != NULL)
+    json_builder_add_string_value (builder, ref);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "requeued");
+  json_builder_add_int_value (builder, n);
+  json_builder_end_object (builder);
+  detail = json_builder_get_root (builder);
+  if (!catd_audit_append (self->store, NULL, catd_user_get_login (user), "transmision.requeue",
+                          NULL, detail, NULL, error) ||
+      !catd_store_commit (self->store, error))
+    goto fail;
+  if (n_requeued)
+    *n_requeued = n;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
+ * catd_station_outbox_resend_images:
+ * @record_ref: the record_id the central site answered 409 for
+ * @n_requeued: (out) (optional): how many image rows went back to pending
+ *
+ * A record is refused with 409 when the central site does not hold an image
+ * it names. When this station's row for that image says "sent", the site
+ * acknowledged it once and lost it since (restored from a backup, a disk
+ * replaced): the image goes back to pending. Its row is older than the
+ * record's, so it goes out first. A dead image is left dead (a coordinator
+ * requeues it); a pending one goes out anyway. One transaction.
+ */
+gboolean
+catd_station_outbox_resend_images (CatdStation  *self,
+                                   const char   *record_ref,
+                                   guint        *n_requeued,
+                                   GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+  g_return_val_if_fail (record_ref != NULL, FALSE);
+
+  if (n_requeued)
+    *n_requeued = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store,
+                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
+                             "last_error = 'the central site no longer holds it: sent again' "
+                             "WHERE kind = 'image' AND state = 'sent' AND ref IN "
+                             "(SELECT json_extract (body, '$.image_sha256') FROM record "
+                             "WHERE record_id = ?)", error);
+  if (stmt == NULL)
+    goto fail;
+  catd_bind_text (stmt, 1, record_ref);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_requeued)
+    *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
+/**
  * catd_station_set_clock_offset:
  * @offset_ms: the central site's clock minus this station's
  *
@@ -238,4 +401,42 @@ catd_station_set_clock_offset (CatdStation  *self,
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
   return catd_store_set_meta (self->store, "clock_offset_ms", text, error);
+}
+
+/**
+ * catd_station_outbox_due_now:
+ * @n_due: (out) (optional): how many rows were waiting out a backoff
+ *
+ * Makes every queued row due at once: the coordinador's "sync now" after
+ * the network or the central site came back, instead of waiting out each
+ * row's backoff (up to five minutes). Dead letters stay dead. One
+ * transaction.
+ */
+gboolean
+catd_station_outbox_due_now (CatdStation  *self,
+                             guint        *n_due,
+                             GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
+
+  if (n_due)
+    *n_due = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  stmt = catd_store_prepare (self->store, "UPDATE outbox SET next_attempt_at = 0 "
+                             "WHERE state = 'pending' AND next_attempt_at > 0", error);
+  if (stmt == NULL || !catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_due)
+    *n_due = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
 }

@@ -64,6 +64,16 @@ gboolean    _catd_station_finish_acta   (CatdStation   *self,
                                          GHashTable    *settled,
                                          GError       **error);
 
+/* catd-station-work.c: in the transaction of a capture step that @login
+ * saved as @done (a CatdTaskKind), drops that user's draft of the step and
+ * every draft of the acta that its new @state no longer asks for. */
+gboolean    _catd_station_drop_drafts   (CatdStation   *self,
+                                         gint64         acta_id,
+                                         const char    *login,
+                                         CatdTaskKind   done,
+                                         CatdActaState  state,
+                                         GError       **error);
+
 void        _catd_station_emit_changed  (CatdStation   *self,
                                          const char    *clave_acta,
                                          CatdActaState  state);

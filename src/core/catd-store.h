@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (CatdStore, catd_store, CATD, STORE, GObject)
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CATD_STORE_SCHEMA_VERSION 2
+#define CATD_STORE_SCHEMA_VERSION 4
 
 CatdStore    *catd_store_open            (const char   *data_dir,
                                           gboolean      create,

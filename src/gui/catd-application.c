@@ -8,7 +8,6 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
-#include <stdio.h>
 
 #include "catd-application.h"
 #include "catd-demo.h"
@@ -306,7 +305,15 @@ catd_application_startup (GApplication *app)
     { "win.page::coordinacion", { "<Alt>5", NULL } },
   };
 
+  g_autoptr(GtkCssProvider) css = gtk_css_provider_new ();
+
   G_APPLICATION_CLASS (catd_application_parent_class)->startup (app);
+
+  /* GtkApplication (unlike libadwaita's) does not load style.css itself. */
+  gtk_css_provider_load_from_resource (css, "/mx/catd/Station/style.css");
+  gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                              GTK_STYLE_PROVIDER (css),
+                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->settings = settings_new ();
   g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme",
@@ -401,31 +408,4 @@ catd_application_get_settings (CatdApplication *self)
   g_return_val_if_fail (CATD_IS_APPLICATION (self), NULL);
 
   return self->settings;
-}
-
-/**
- * catd_application_trace:
- * @marker: what was reached, one word ("first-frame", "login-mapped", …)
- *
- * When the environment has CATD_STATION_TRACE_STARTUP set, prints
- * `catd-station-trace: MARKER MICROSECONDS` on standard output, the time
- * being the system's monotonic clock (g_get_monotonic_time (), the same
- * for every process), so that a program that started this one can tell
- * how long each step took from its own start (tests/bench/catd-bench-startup).
- * Costs one getenv otherwise.
- */
-void
-catd_application_trace (const char *marker)
-{
-  static int enabled = -1;
-
-  g_return_if_fail (marker != NULL);
-
-  if (enabled < 0)
-    enabled = g_getenv ("CATD_STATION_TRACE_STARTUP") != NULL;
-  if (!enabled)
-    return;
-  fprintf (stdout, "catd-station-trace: %s %" G_GINT64_FORMAT "\n", marker,
-           g_get_monotonic_time ());
-  fflush (stdout);
 }

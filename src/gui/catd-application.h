@@ -22,6 +22,4 @@ CatdApplication *catd_application_new         (void);
 CatdSession     *catd_application_get_session (CatdApplication *self);
 GSettings       *catd_application_get_settings (CatdApplication *self);
 
-void             catd_application_trace        (const char      *marker);
-
 G_END_DECLS

@@ -10,14 +10,20 @@
 #include <glib/gi18n.h>
 
 #include "catd-arbitration-page.h"
+#include "catd-work-view.h"
+
+/* The Arbitraje screen: a verificador or coordinador who keyed nothing of
+ * an acta keys its disputed fields, blind; a coordinador also resolves what
+ * arbitration could not settle, with the image, every value keyed and who
+ * keyed it, and a note. All of it is CatdWorkView, asked for those steps. */
 
 struct _CatdArbitrationPage
 {
-  GtkWidget    parent_instance;
+  GtkWidget     parent_instance;
 
-  CatdSession *session;
+  CatdSession  *session;
 
-  GtkWidget   *content;
+  CatdWorkView *work_view;
 };
 
 G_DEFINE_FINAL_TYPE (CatdArbitrationPage, catd_arbitration_page, GTK_TYPE_WIDGET)
@@ -30,10 +36,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-user_changed_cb (CatdArbitrationPage *self)
+static gboolean
+catd_arbitration_page_grab_focus (GtkWidget *widget)
 {
-  /* Nothing the previous user saw may survive a change of user. */
+  return gtk_widget_grab_focus (GTK_WIDGET (CATD_ARBITRATION_PAGE (widget)->work_view));
 }
 
 static void
@@ -41,8 +47,6 @@ catd_arbitration_page_dispose (GObject *object)
 {
   CatdArbitrationPage *self = (CatdArbitrationPage *)object;
 
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CATD_TYPE_ARBITRATION_PAGE);
   g_clear_object (&self->session);
 
@@ -104,14 +108,20 @@ catd_arbitration_page_class_init (CatdArbitrationPageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/mx/catd/Station/catd-arbitration-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, CatdArbitrationPage, content);
+  gtk_widget_class_bind_template_child (widget_class, CatdArbitrationPage, work_view);
+  widget_class->grab_focus = catd_arbitration_page_grab_focus;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  g_type_ensure (CATD_TYPE_WORK_VIEW);
 }
 
 static void
 catd_arbitration_page_init (CatdArbitrationPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  catd_work_view_set_kinds (self->work_view, CATD_TASK_BIT (CATD_TASK_ARBITRATION) |
+                                             CATD_TASK_BIT (CATD_TASK_RESOLUTION));
+  catd_work_view_set_title (self->work_view, _("Arbitration"));
 }
 
 CatdSession *
@@ -132,12 +142,8 @@ catd_arbitration_page_set_session (CatdArbitrationPage *self,
   if (self->session == session)
     return;
 
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
-  if (session != NULL)
-    g_signal_connect_object (session, "notify::user", G_CALLBACK (user_changed_cb), self,
-                             G_CONNECT_SWAPPED);
-  user_changed_cb (self);
+  /* The view follows the session's user: a change of user wipes it. */
+  catd_work_view_set_session (self->work_view, session);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

@@ -10,14 +10,20 @@
 #include <glib/gi18n.h>
 
 #include "catd-capture-page.h"
+#include "catd-work-view.h"
+
+/* The Captura screen: the capturista's queue (their own re-key first, an
+ * acta they left half keyed, then the oldest digitized), the acta's image
+ * beside the keyboard-only form. All of it is CatdWorkView, asked for the
+ * capture steps; see catd-work-view.c and catd-capture-form.c. */
 
 struct _CatdCapturePage
 {
-  GtkWidget    parent_instance;
+  GtkWidget     parent_instance;
 
-  CatdSession *session;
+  CatdSession  *session;
 
-  GtkWidget   *content;
+  CatdWorkView *work_view;
 };
 
 G_DEFINE_FINAL_TYPE (CatdCapturePage, catd_capture_page, GTK_TYPE_WIDGET)
@@ -30,10 +36,10 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void
-user_changed_cb (CatdCapturePage *self)
+static gboolean
+catd_capture_page_grab_focus (GtkWidget *widget)
 {
-  /* Nothing the previous user saw may survive a change of user. */
+  return gtk_widget_grab_focus (GTK_WIDGET (CATD_CAPTURE_PAGE (widget)->work_view));
 }
 
 static void
@@ -41,8 +47,6 @@ catd_capture_page_dispose (GObject *object)
 {
   CatdCapturePage *self = (CatdCapturePage *)object;
 
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), CATD_TYPE_CAPTURE_PAGE);
   g_clear_object (&self->session);
 
@@ -104,14 +108,20 @@ catd_capture_page_class_init (CatdCapturePageClass *klass)
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/mx/catd/Station/catd-capture-page.ui");
-  gtk_widget_class_bind_template_child (widget_class, CatdCapturePage, content);
+  gtk_widget_class_bind_template_child (widget_class, CatdCapturePage, work_view);
+  widget_class->grab_focus = catd_capture_page_grab_focus;
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+
+  g_type_ensure (CATD_TYPE_WORK_VIEW);
 }
 
 static void
 catd_capture_page_init (CatdCapturePage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  catd_work_view_set_kinds (self->work_view, CATD_TASK_BIT (CATD_TASK_CAPTURE) |
+                                             CATD_TASK_BIT (CATD_TASK_REKEY));
+  catd_work_view_set_title (self->work_view, _("Capture"));
 }
 
 CatdSession *
@@ -132,12 +142,8 @@ catd_capture_page_set_session (CatdCapturePage *self,
   if (self->session == session)
     return;
 
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
-  if (session != NULL)
-    g_signal_connect_object (session, "notify::user", G_CALLBACK (user_changed_cb), self,
-                             G_CONNECT_SWAPPED);
-  user_changed_cb (self);
+  /* The view follows the session's user: a change of user wipes it. */
+  catd_work_view_set_session (self->work_view, session);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

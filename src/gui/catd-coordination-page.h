@@ -18,6 +18,8 @@ G_DECLARE_FINAL_TYPE (CatdCoordinationPage, catd_coordination_page, CATD, COORDI
 
 CatdSession *catd_coordination_page_get_session (CatdCoordinationPage *self);
 void         catd_coordination_page_set_session (CatdCoordinationPage *self,
-                                                CatdSession *session);
+                                                 CatdSession          *session);
+void         catd_coordination_page_show_acta   (CatdCoordinationPage *self,
+                                                 const char           *clave_acta);
 
 G_END_DECLS

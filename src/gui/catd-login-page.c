@@ -12,6 +12,7 @@
 
 #include "catd-demo.h"
 #include "catd-login-page.h"
+#include "catd-trace.h"
 
 struct _CatdLoginPage
 {
@@ -73,7 +74,10 @@ user_changed_cb (CatdLoginPage *self)
       gtk_label_set_label (self->demo_label, text->str);
     }
   if (self->session != NULL && catd_session_get_user (self->session) == NULL)
-    gtk_widget_grab_focus (GTK_WIDGET (self->login_entry));
+    {
+      gtk_widget_grab_focus (GTK_WIDGET (self->login_entry));
+      catd_trace_mark_next_frame (GTK_WIDGET (self->login_entry), "login-ready");
+    }
 }
 
 typedef struct
@@ -129,6 +133,7 @@ authenticate_cb (GObject      *object,
       gtk_widget_grab_focus (GTK_WIDGET (self->pin_entry));
       return;
     }
+  catd_trace_mark ("signed-in");
   catd_session_set_user (self->session, user);
 }
 
@@ -160,6 +165,7 @@ sign_in_clicked_cb (CatdLoginPage *self)
   show_error (self, NULL);
   gtk_widget_set_sensitive (self->sign_in_button, FALSE);
   self->cancellable = g_cancellable_new ();
+  catd_trace_mark ("sign-in");
   /* PIN hashing is slow on purpose: it runs on a worker thread. */
   catd_session_run_async (self->session, authenticate_func, credentials, credentials_free,
                           g_object_unref, self->cancellable, authenticate_cb,

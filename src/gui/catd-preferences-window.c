@@ -323,17 +323,15 @@ refusal_sentence (CatdPreferencesWindow *self,
     }
 }
 
-/* Makes the upload thread read the new settings now rather than after its
- * pause. */
+/* Makes the upload thread read the new settings now (a run with the old
+ * ones is cut), rather than when it next looks. */
 static void
 restart_sync (CatdSession *session)
 {
   CatdSyncService *sync = catd_session_get_sync (session);
 
-  if (sync == NULL)
-    return;
-  catd_sync_service_stop (sync);
-  catd_sync_service_start (sync);
+  if (sync != NULL)
+    catd_sync_service_restart (sync);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include "catd-coordination-page.h"
 #include "catd-login-page.h"
 #include "catd-scan-page.h"
+#include "catd-trace.h"
 #include "catd-window.h"
 
 /* The window holds the login page and, once somebody logs in, the pages of
@@ -85,13 +86,24 @@ catd_window_pages_for_role (CatdRole role)
     case CATD_ROLE_CAPTURISTA:
       return PAGE_CAPTURA;
     case CATD_ROLE_VERIFICADOR:
-      return PAGE_CAPTURA | PAGE_ARBITRAJE;
+      return PAGE_ARBITRAJE;
     case CATD_ROLE_COORDINADOR:
-      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_CAPTURA | PAGE_ARBITRAJE |
-             PAGE_COORDINACION;
+      /* Capture is the capturistas' alone (the engine refuses the others);
+       * a coordinator arbitrates and resolves in Arbitraje. */
+      return PAGE_ACOPIO | PAGE_DIGITALIZACION | PAGE_ARBITRAJE | PAGE_COORDINACION;
     default:
       return 0;
     }
+}
+
+/* A page that knows where work starts (the acopio entry, the capture form's
+ * first empty field) takes the focus there; others give it to their first
+ * control. */
+static void
+focus_page (GtkWidget *page)
+{
+  if (!gtk_widget_grab_focus (page))
+    gtk_widget_child_focus (page, GTK_DIR_TAB_FORWARD);
 }
 
 static void
@@ -131,15 +143,15 @@ user_changed_cb (CatdWindow *self)
   gtk_stack_set_visible_child_name (self->work_stack, first);
   gtk_stack_set_visible_child_name (self->main_stack, "work");
   g_simple_action_set_state (G_SIMPLE_ACTION (page_action), g_variant_new_string (first));
-  gtk_widget_child_focus (gtk_stack_get_visible_child (self->work_stack), GTK_DIR_TAB_FORWARD);
+  focus_page (gtk_stack_get_visible_child (self->work_stack));
 }
 
 static void
-switch_user_action (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
+switch_user_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
 {
-  CatdWindow *self = CATD_WINDOW (widget);
+  CatdWindow *self = CATD_WINDOW (user_data);
 
   if (self->session != NULL)
     catd_session_set_user (self->session, NULL);
@@ -159,7 +171,7 @@ page_action_cb (GSimpleAction *action,
     return;
   gtk_stack_set_visible_child (self->work_stack, child);
   g_simple_action_set_state (action, parameter);
-  gtk_widget_child_focus (child, GTK_DIR_TAB_FORWARD);
+  focus_page (child);
 }
 
 static void
@@ -236,42 +248,6 @@ catd_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (catd_window_parent_class)->close_request (window);
 }
 
-/* ---- start-up trace (CATD_STATION_TRACE_STARTUP) ------------------------------- */
-
-/* Prints @marker after the next frame the window paints, once. */
-static void
-trace_after_paint_cb (GdkFrameClock *clock,
-                      const char    *marker)
-{
-  catd_application_trace (marker);
-  g_signal_handlers_disconnect_by_func (clock, trace_after_paint_cb, (gpointer)marker);
-}
-
-static void
-trace_next_frame (CatdWindow *self,
-                  const char *marker)
-{
-  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
-
-  if (clock != NULL)
-    g_signal_connect (clock, "after-paint", G_CALLBACK (trace_after_paint_cb), (gpointer)marker);
-}
-
-static void
-trace_window_map_cb (CatdWindow *self)
-{
-  trace_next_frame (self, "first-frame");
-  g_signal_handlers_disconnect_by_func (self, trace_window_map_cb, NULL);
-}
-
-static void
-trace_login_map_cb (CatdWindow *self)
-{
-  catd_application_trace ("login-mapped");
-  trace_next_frame (self, "login-frame");
-  g_signal_handlers_disconnect_by_func (self->login_page, trace_login_map_cb, self);
-}
-
 static void
 catd_window_dispose (GObject *object)
 {
@@ -291,20 +267,6 @@ catd_window_dispose (GObject *object)
 }
 
 static void
-catd_window_constructed (GObject *object)
-{
-  CatdWindow *self = (CatdWindow *)object;
-
-  G_OBJECT_CLASS (catd_window_parent_class)->constructed (object);
-
-  if (g_getenv ("CATD_STATION_TRACE_STARTUP") != NULL)
-    {
-      g_signal_connect (self, "map", G_CALLBACK (trace_window_map_cb), NULL);
-      g_signal_connect_swapped (self->login_page, "map", G_CALLBACK (trace_login_map_cb), self);
-    }
-}
-
-static void
 catd_window_class_init (CatdWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -312,7 +274,6 @@ catd_window_class_init (CatdWindowClass *klass)
   GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = catd_window_dispose;
-  object_class->constructed = catd_window_constructed;
   window_class->close_request = catd_window_close_request;
 
   g_type_ensure (CATD_TYPE_LOGIN_PAGE);
@@ -338,21 +299,28 @@ catd_window_class_init (CatdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, CatdWindow, coordination_page);
   gtk_widget_class_bind_template_callback (widget_class, visible_page_cb);
 
-  gtk_widget_class_install_action (widget_class, "switch-user", NULL, switch_user_action);
 }
 
 static void
 catd_window_init (CatdWindow *self)
 {
+  static const GActionEntry entries[] = {
+    { "switch-user", switch_user_action },
+  };
   g_autoptr(GSimpleAction) page = NULL;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  /* In the window's own action map (the "win." group), where the header
+   * bar's button and the application's accelerators find them. */
+  g_action_map_add_action_entries (G_ACTION_MAP (self), entries, G_N_ELEMENTS (entries), self);
 
   /* A stateful action so the menu and Alt+N both reach a page by name. */
   page = g_simple_action_new_stateful ("page", G_VARIANT_TYPE_STRING,
                                        g_variant_new_string (""));
   g_signal_connect_object (page, "activate", G_CALLBACK (page_action_cb), self, 0);
   g_action_map_add_action (G_ACTION_MAP (self), G_ACTION (page));
+
+  catd_trace_mark_next_frame (GTK_WIDGET (self), "first-frame");
 }
 
 CatdWindow *

@@ -50,6 +50,10 @@ struct _CatdSync
    * times in a row in this run. */
   gint64           damaged_id;
   guint            damaged_count;
+  gint64           resent_id;       /* the record whose lost image this run sent again */
+
+  CatdSyncObserver observer;
+  gpointer         observer_data;
 };
 
 G_DEFINE_FINAL_TYPE (CatdSync, catd_sync, G_TYPE_OBJECT)
@@ -83,6 +87,37 @@ catd_sync_class_init (CatdSyncClass *klass)
 static void
 catd_sync_init (CatdSync *self)
 {
+}
+
+static void
+tell (CatdSync          *self,
+      CatdSyncEventKind  kind,
+      guint              status,
+      const char        *message,
+      gboolean           is_image)
+{
+  CatdSyncEvent event = { kind, status, message, 0, is_image };
+
+  if (self->observer != NULL)
+    self->observer (&event, self->observer_data);
+}
+
+/**
+ * catd_sync_set_observer:
+ * @observer: (nullable): told of each answer, upload and idle moment
+ *
+ * Sets who hears what the client does (see #CatdSyncEvent). Set it before
+ * the client runs; it is called on the thread that runs it.
+ */
+void
+catd_sync_set_observer (CatdSync         *self,
+                        CatdSyncObserver  observer,
+                        gpointer          user_data)
+{
+  g_return_if_fail (CATD_IS_SYNC (self));
+
+  self->observer = observer;
+  self->observer_data = user_data;
 }
 
 /**
@@ -213,15 +248,14 @@ catd_sync_new (CatdStation            *station,
                GError                **error)
 {
   g_autoptr(CatdSync) self = NULL;
-  CatdStore *store;
   g_autofree char *url = NULL;
   g_autofree char *token_file = NULL;
+  g_autofree char *ca_file = NULL;
 
   g_return_val_if_fail (CATD_IS_STATION (station), NULL);
 
-  store = catd_station_get_store (station);
-  url = catd_store_get_meta (store, "central_url");
-  token_file = catd_store_get_meta (store, "token_file");
+  if (!catd_station_get_central (station, &url, &token_file, &ca_file, error))
+    return NULL;
   if (url == NULL || token_file == NULL)
     {
       g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_NOT_CONFIGURED,
@@ -252,7 +286,7 @@ catd_sync_new (CatdStation            *station,
   while (g_str_has_suffix (url, "/"))
     url[strlen (url) - 1] = '\0';
   self->base_url = g_steal_pointer (&url);
-  self->ca_file = catd_store_get_meta (store, "ca_file");
+  self->ca_file = g_steal_pointer (&ca_file);
   if (!(self->token = read_token (token_file, error)))
     return NULL;
   return g_steal_pointer (&self);
@@ -390,6 +424,8 @@ request (CatdSync      *self,
   answer->answered_at = g_get_real_time ();
   if (answer->body == NULL)
     {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        tell (self, CATD_SYNC_EVENT_NO_ANSWER, 0, local_error->message, FALSE);
       if (local_error->domain == G_TLS_ERROR)
         g_set_error (error, CATD_SYNC_ERROR, CATD_SYNC_ERROR_TLS,
                      "the certificate of the central site %s is not trusted%s%s: %s",
@@ -404,6 +440,7 @@ request (CatdSync      *self,
       return FALSE;
     }
   answer->status = soup_message_get_status (message);
+  tell (self, CATD_SYNC_EVENT_ANSWERED, answer->status, NULL, FALSE);
   answer->retry_after_ms = parse_retry_after (
     soup_message_headers_get_one (soup_message_get_response_headers (message), "Retry-After"));
   answer->date = g_strdup (soup_message_headers_get_one (
@@ -470,6 +507,7 @@ typedef enum
   OUTCOME_DEAD,
   OUTCOME_REFUSED,  /* dead, and nothing else can go either: the run stops */
   OUTCOME_STOP,     /* no answer, and none will come by retrying: the run stops */
+  OUTCOME_RESENT,   /* a record's lost image went back to the queue, ahead of it */
 } Outcome;
 
 static Outcome
@@ -502,7 +540,7 @@ send_item (CatdSync        *self,
           return OUTCOME_STOP;
         }
       body = g_mapped_file_get_bytes (mapped);
-      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, body);
+      sha = catd_sha256_bytes (body);
       if (!g_str_equal (sha, item->ref))
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
@@ -528,6 +566,24 @@ send_item (CatdSync        *self,
     return OUTCOME_SENT;
 
   *reason = describe_answer (&answer);
+  /* A record the site refuses for want of an image this station saw
+   * acknowledged: the site lost it. The image goes again, ahead of the
+   * record (head-of-line would otherwise block the queue for ever). */
+  if (!item->is_image && answer.status == 409 && self->resent_id != item->id)
+    {
+      guint n_requeued = 0;
+
+      if (!catd_station_outbox_resend_images (self->station, item->ref, &n_requeued, error))
+        return OUTCOME_STOP;
+      if (n_requeued > 0)
+        {
+          /* Once a run: a site that acknowledges the image and still
+           * refuses the record gets the usual backoff, not a busy loop. */
+          g_debug ("sync: record %s: the central site lost its image; sent again", item->ref);
+          self->resent_id = item->id;
+          return OUTCOME_RESENT;
+        }
+    }
   /* A redirect says nothing about the upload itself (a proxy, a moved
    * site): retried, like an outage, until the configuration is mended. */
   if (SOUP_STATUS_IS_REDIRECTION (answer.status) || answer.status == 408 ||
@@ -617,6 +673,13 @@ check_clock (CatdSync       *self,
                              (answer.sent_at + answer.answered_at) / 2) / 1000;
   report->clock_checked = TRUE;
   catd_station_set_clock_offset (self->station, report->clock_offset_ms, NULL);
+  if (self->observer != NULL)
+    {
+      CatdSyncEvent event = { .kind = CATD_SYNC_EVENT_CLOCK,
+                              .clock_offset_ms = report->clock_offset_ms };
+
+      self->observer (&event, self->observer_data);
+    }
 }
 
 /* Tells the central site how this station is doing. Best effort. */
@@ -664,6 +727,27 @@ heartbeat (CatdSync     *self,
   request (self, "POST", path, "application/json", body, cancellable, &answer, NULL);
 }
 
+/* Receipts are written together: at most this many, at most this late. A
+ * receipt a crash loses only sends its upload again, which the central site
+ * answers as already stored; one commit and fsync per upload competed with
+ * the operators' own commits for the database and the disk. */
+#define RECEIPT_BATCH    64
+#define RECEIPT_DELAY_US (250 * G_TIME_SPAN_MILLISECOND)
+
+static gboolean
+flush_receipts (CatdSync  *self,
+                GArray    *receipts,
+                GError   **error)
+{
+  if (receipts->len == 0)
+    return TRUE;
+  if (!catd_station_outbox_sent (self->station, (const gint64 *)(gpointer)receipts->data,
+                                 receipts->len, error))
+    return FALSE;
+  g_array_set_size (receipts, 0);
+  return TRUE;
+}
+
 static gboolean
 drain (CatdSync        *self,
        gboolean         once,
@@ -674,10 +758,13 @@ drain (CatdSync        *self,
   gint64 last_heartbeat = 0;
   guint failures = 0;
   gint64 failing_id = 0;
+  gint64 receipts_since = 0;
+  g_autoptr(GArray) receipts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   memset (report, 0, sizeof *report);
   self->damaged_id = 0;
   self->damaged_count = 0;
+  self->resent_id = 0;
 
   /* Rows refused for the token or the site's address went dead in the
    * run that met the refusal; either may have been mended since. They go
@@ -699,42 +786,74 @@ drain (CatdSync        *self,
       Outcome outcome;
 
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          flush_receipts (self, receipts, NULL);
+          return FALSE;
+        }
+      if (receipts->len > 0 && (receipts->len >= RECEIPT_BATCH ||
+                                g_get_monotonic_time () - receipts_since >= RECEIPT_DELAY_US) &&
+          !flush_receipts (self, receipts, error))
         return FALSE;
       if (!once && now - last_heartbeat >= HEARTBEAT_INTERVAL)
         {
           heartbeat (self, cancellable);
           last_heartbeat = now;
         }
-      if (!catd_station_outbox_next (self->station, &item, error))
+      /* Rows whose receipts wait are behind us: the queue goes on after them. */
+      if (!catd_station_outbox_next (self->station,
+                                     receipts->len ? g_array_index (receipts, gint64,
+                                                                    receipts->len - 1) : 0,
+                                     &item, error))
         return FALSE;
+      if (item == NULL && receipts->len > 0)
+        {
+          /* Nothing more to send now: write what was, before waiting. */
+          if (!flush_receipts (self, receipts, error))
+            return FALSE;
+          continue;
+        }
       if (item == NULL)
         {
           if (once)
             break;
+          tell (self, CATD_SYNC_EVENT_IDLE, 0, NULL, FALSE);
           wait_ms (IDLE_POLL_MS, cancellable);
           continue;
         }
       /* The service waits out the backoff; an operator's --once does not. */
       if (!once && item->next_attempt_at > now)
         {
+          tell (self, CATD_SYNC_EVENT_IDLE, 0, NULL, FALSE);
           wait_ms (MIN ((item->next_attempt_at - now) / 1000 + 1, IDLE_POLL_MS), cancellable);
           continue;
         }
 
       outcome = send_item (self, item, cancellable, &retry_after_ms, &damaged, &reason,
                            &local_error);
-      switch (outcome)
+      if (outcome == OUTCOME_SENT)
         {
-        case OUTCOME_SENT:
-          if (!catd_station_outbox_sent (self->station, item->id, error))
-            return FALSE;
+          if (receipts->len == 0)
+            receipts_since = g_get_monotonic_time ();
+          g_array_append_val (receipts, item->id);
+          tell (self, CATD_SYNC_EVENT_SENT, 0, NULL, item->is_image);
           report->sent++;
           failures = 0;
           continue;
+        }
+      /* Any other outcome writes its row (or reads the queue from its
+       * start again): the receipts go first, in order. */
+      if (!flush_receipts (self, receipts, outcome == OUTCOME_STOP ? NULL : error) &&
+          outcome != OUTCOME_STOP)
+        return FALSE;
+      switch (outcome)
+        {
+        case OUTCOME_SENT:
+          g_assert_not_reached ();
 
         case OUTCOME_DEAD:
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
             return FALSE;
+          tell (self, CATD_SYNC_EVENT_DEAD, 0, reason, item->is_image);
           report->dead++;
           failures = 0;
           continue;
@@ -744,6 +863,7 @@ drain (CatdSync        *self,
            * makes the row a dead letter until the next run. */
           if (!catd_station_outbox_dead (self->station, item->id, reason, error))
             return FALSE;
+          tell (self, CATD_SYNC_EVENT_DEAD, 0, reason, item->is_image);
           report->dead++;
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
@@ -752,6 +872,10 @@ drain (CatdSync        *self,
           /* No answer (TLS, a damaged image, cancel): the row stays queued. */
           g_propagate_error (error, g_steal_pointer (&local_error));
           return FALSE;
+
+        case OUTCOME_RESENT:
+          /* The image is now the queue's head; the record follows it. */
+          continue;
 
         case OUTCOME_RETRY:
         default:
@@ -767,6 +891,7 @@ drain (CatdSync        *self,
       if (!catd_station_outbox_retry (self->station, item->id, g_get_real_time () + delay * 1000,
                                       reason, error))
         return FALSE;
+      tell (self, CATD_SYNC_EVENT_RETRY, 0, reason, item->is_image);
       report->retries++;
       if (item->id != failing_id)
         failures = 0;
@@ -781,6 +906,8 @@ drain (CatdSync        *self,
         wait_ms (MIN (delay, ONCE_MAX_WAIT_MS), cancellable);
     }
 
+  if (!flush_receipts (self, receipts, error))
+    return FALSE;
   heartbeat (self, cancellable);
   return TRUE;
 }

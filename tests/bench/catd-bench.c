@@ -964,6 +964,116 @@ cmd_pick (const char *dir,
   return 0;
 }
 
+/* ---- query: the coordinador's screen ------------------------------------------------- */
+
+typedef gboolean (*CoordQuery) (CatdStation *station, CatdUser *coord, GError **error);
+
+static gboolean
+coord_progress (CatdStation *station, CatdUser *coord, GError **error)
+{
+  g_autoptr(GPtrArray) result = catd_station_progress (station, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_throughput (CatdStation *station, CatdUser *coord, GError **error)
+{
+  g_autoptr(CatdThroughput) result = catd_station_throughput (station, 12, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_inconsistencies (CatdStation *station, CatdUser *coord, GError **error)
+{
+  g_autoptr(GPtrArray) result = catd_station_inconsistencies (station, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_search (CatdStation *station, CatdUser *coord, GError **error)
+{
+  g_autoptr(GPtrArray) result = catd_station_search_actas (station, "1401", 50, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_history (CatdStation *station, CatdUser *coord, GError **error)
+{
+  g_autoptr(GPtrArray) keys = query_strings (station, "SELECT clave_acta FROM acta "
+                                             "ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 "
+                                             "FROM acta)", NULL);
+  g_autoptr(GPtrArray) result = NULL;
+
+  if (keys->len == 0)
+    return TRUE;
+  result = catd_station_acta_history (station, coord, keys->pdata[0], error);
+  return result != NULL;
+}
+
+static gboolean
+coord_audit_page (CatdStation *station, CatdUser *coord, GError **error)
+{
+  CatdAuditQuery query = { .limit = 100 };
+  g_autoptr(GPtrArray) result = catd_station_audit_page (station, coord, &query, NULL, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_audit_by_user (CatdStation *station, CatdUser *coord, GError **error)
+{
+  CatdAuditQuery query = { .login = "coord", .limit = 100 };
+  g_autoptr(GPtrArray) result = catd_station_audit_page (station, coord, &query, NULL, error);
+  return result != NULL;
+}
+
+static gboolean
+coord_audit_by_action (CatdStation *station, CatdUser *coord, GError **error)
+{
+  CatdAuditQuery query = { .action = "digitalizacion.", .limit = 100 };
+  g_autoptr(GPtrArray) result = catd_station_audit_page (station, coord, &query, NULL, error);
+  return result != NULL;
+}
+
+/* Each query of the coordination screen, 20 times: the screen runs the
+ * first three every few seconds with the station's lock held. */
+static void
+measure_coordination (CatdStation *station,
+                      CatdUser    *coord,
+                      gboolean     profile)
+{
+  static const struct { const char *name; CoordQuery func; } queries[] = {
+    { "progress", coord_progress },
+    { "throughput", coord_throughput },
+    { "inconsistencies", coord_inconsistencies },
+    { "search", coord_search },
+    { "history", coord_history },
+    { "audit_page", coord_audit_page },
+    { "audit_by_user", coord_audit_by_user },
+    { "audit_by_action", coord_audit_by_action },
+  };
+
+  for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
+    {
+      g_autoptr(GArray) ms = samples_new ();
+      g_autofree char *key = g_strconcat ("query.coord.", queries[q].name, "_ms", NULL);
+
+      if (profile)
+        sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
+      for (guint i = 0; i < 20; i++)
+        {
+          g_autoptr(GError) error = NULL;
+          double t0 = now_ms ();
+
+          if (!queries[q].func (station, coord, &error))
+            die_error (queries[q].name, error);
+          add_sample (ms, now_ms () - t0);
+        }
+      print_stats (key, ms);
+      if (profile)
+        sql_profile_report (queries[q].name, 20);
+    }
+}
+
 /* ---- query: status and export in-process --------------------------------------------- */
 
 /* The query side without process start-up or PIN verification, to tell
@@ -1020,7 +1130,7 @@ cmd_query (const char *dir,
         g_autoptr(CatdOutboxItem) item = NULL;
 
         t0 = now_ms ();
-        if (!catd_station_outbox_next (station, &item, &error))
+        if (!catd_station_outbox_next (station, 0, &item, &error))
           die_error ("the upload queue", error);
         add_sample (next_ms, now_ms () - t0);
       }
@@ -1031,6 +1141,8 @@ cmd_query (const char *dir,
         sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
       }
   }
+
+  measure_coordination (station, coord, profile);
 
   g_mkdir_with_parents (out, 0700);
   elections = query_strings (station, "SELECT id FROM election ORDER BY position", NULL);
@@ -2168,7 +2280,7 @@ fill_verified (CatdStation *station,
       if (i < 20)
         {
           double t0 = now_ms ();
-          g_autofree char *sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, tiff);
+          g_autofree char *sha = catd_sha256_bytes (tiff);
 
           add_sample (sha256_ms, now_ms () - t0);
         }

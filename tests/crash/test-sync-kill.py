@@ -95,19 +95,23 @@ def main():
 
         # Where a kill lands is chosen by how far the run got, not by the
         # clock, so that the kills spread over the whole queue however fast
-        # the machine uploads: most wait for the run to have sent a random
-        # number of uploads (at most its share of what is left), then a
-        # random few milliseconds more (mid-request, or between the site's
-        # answer and the station's commit); one in five comes early (opening
-        # the station, the clock, the first request).
+        # the machine uploads: most wait for the site to hold a random
+        # number of new uploads (at most the run's share of what is left),
+        # then a random few milliseconds more (mid-request, or between the
+        # site's answer and the station's receipt, which the client writes
+        # in batches); one in five comes early (opening the station, the
+        # clock, the first request). The site's count, not the station's
+        # receipts, is watched: receipts arrive a batch at a time.
         kills = in_window = mid_stream = 0
         problems = []
         runs = 0
         t_kills = time.monotonic()
-        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(station, "station.db"), uri=True)
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(central.data, "station.db"),
+                             uri=True)
 
-        def sent_now():
-            return db.execute("SELECT count(*) FROM outbox WHERE state = 'sent'").fetchone()[0]
+        def held_now():
+            return db.execute("SELECT (SELECT count(*) FROM central_record) + "
+                              "(SELECT count(*) FROM image)").fetchone()[0]
 
         while kills < kills_wanted:
             sent_before, pending_before = station_rows(station)
@@ -119,13 +123,14 @@ def main():
             # run gets at most half its share, and a kill follows within 2 ms.
             share = max(1, len(pending_before) // (2 * (kills_wanted - kills) + 2))
             argv = [CATDCTL, "--data-dir", station, "sync"] + (["--once"] if runs % 2 else [])
+            held_before = held_now()
             proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             if rng.random() < 0.2:
                 time.sleep(rng.uniform(0, 0.04))
             else:
-                until = len(sent_before) + rng.randint(1, share)
+                until = held_before + rng.randint(1, share)
                 deadline = time.monotonic() + 20
-                while sent_now() < until and proc.poll() is None and \
+                while held_now() < until and proc.poll() is None and \
                         time.monotonic() < deadline:
                     time.sleep(0.001)
                 time.sleep(rng.uniform(0, 0.002))
@@ -133,13 +138,12 @@ def main():
             proc.send_signal(signal.SIGKILL)
             _, err = proc.communicate()
             sent_after, pending_after = station_rows(station)
-            done = len(sent_after) - len(sent_before)
             if not alive and proc.returncode != 0:
                 problems.append("run %d exited %d before its kill: %s" % (runs, proc.returncode,
                                                                           err.decode()))
             if alive and pending_after:
                 kills += 1
-                mid_stream += done > 0
+                mid_stream += held_now() > held_before
             # What the station calls sent, the site holds, each once.
             held = central_rows(central.data)
             lost = [k for k in sent_after if k not in held]

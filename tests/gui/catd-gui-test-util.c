@@ -19,13 +19,6 @@ void
 catd_gui_test_init (int    *argc,
                     char ***argv)
 {
-#if defined(__SANITIZE_ADDRESS__)
-  /* Mesa's software GL driver (swrast, under Xvfb) leaks an allocation and
-   * is unloaded before LeakSanitizer reports, so the leak cannot be
-   * suppressed by name: under AddressSanitizer the widget tests draw with
-   * cairo. Our own code runs the same either way. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-#endif
   setlocale (LC_ALL, "");
   if (g_getenv ("CATD_LOCALEDIR") != NULL)
     bindtextdomain (GETTEXT_PACKAGE, g_getenv ("CATD_LOCALEDIR"));
