@@ -87,6 +87,18 @@ typedef struct
   const char *ca_file;
 } CatdCentralConfig;
 
+/* Which of the central site's settings catd_central_config_check () refuses. */
+typedef enum
+{
+  CATD_CENTRAL_SETTING_URL,
+  CATD_CENTRAL_SETTING_TOKEN_FILE,
+  CATD_CENTRAL_SETTING_CA_FILE,
+} CatdCentralSetting;
+
+gboolean catd_central_config_check (const CatdCentralConfig  *config,
+                                    CatdCentralSetting       *bad_setting,
+                                    GError                  **error);
+
 #define CATD_TYPE_STATION (catd_station_get_type ())
 G_DECLARE_FINAL_TYPE (CatdStation, catd_station, CATD, STATION, GObject)
 
@@ -103,6 +115,15 @@ void               catd_station_set_clock       (CatdStation             *self,
                                                  CatdClockFunc            func,
                                                  gpointer                 user_data);
 guint              catd_station_get_removed_temp_files (CatdStation      *self);
+gboolean           catd_station_get_central_config (CatdStation          *self,
+                                                 char                   **central_url,
+                                                 char                   **token_file,
+                                                 char                   **ca_file,
+                                                 GError                 **error);
+gboolean           catd_station_set_central_config (CatdStation          *self,
+                                                 CatdUser                *user,
+                                                 const CatdCentralConfig *config,
+                                                 GError                 **error);
 
 gboolean           catd_station_has_users       (CatdStation             *self);
 CatdUser          *catd_station_add_user        (CatdStation             *self,

@@ -23,9 +23,11 @@ struct _CatdApplication
   CatdSession     *session;
   CatdSyncService *sync;
   CatdDemo        *demo;
+  GtkWindow       *preferences;     /* weak: the one preferences window, when open */
   char            *data_dir;
   gboolean         demo_mode;
   gboolean         opening;
+  gboolean         system_prefers_dark;
 };
 
 G_DEFINE_FINAL_TYPE (CatdApplication, catd_application, GTK_TYPE_APPLICATION)
@@ -198,12 +200,20 @@ catd_application_handle_local_options (GApplication *app,
   return G_APPLICATION_CLASS (catd_application_parent_class)->handle_local_options (app, options);
 }
 
+/* Quitting closes the windows, as their close buttons do, so that each
+ * saves its state (size, maximized) the same way; the application ends
+ * with its last window. */
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  GList *windows = g_list_copy_deep (gtk_application_get_windows (GTK_APPLICATION (user_data)),
+                                     (GCopyFunc)g_object_ref, NULL);
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    gtk_window_close (l->data);
+  g_list_free_full (windows, g_object_unref);
 }
 
 static void
@@ -217,8 +227,14 @@ preferences_action (GSimpleAction *action,
 
   if (self->session == NULL)
     return;
+  if (self->preferences != NULL)
+    {
+      gtk_window_present (self->preferences);
+      return;
+    }
   preferences = GTK_WINDOW (catd_preferences_window_new (self->session));
   gtk_window_set_transient_for (preferences, parent);
+  g_set_weak_pointer (&self->preferences, preferences);
   gtk_window_present (preferences);
 }
 
@@ -253,13 +269,23 @@ apply_style (CatdApplication *self)
 {
   GtkSettings *gtk_settings = gtk_settings_get_default ();
   g_autofree char *style = g_settings_get_string (self->settings, "style");
+  gboolean dark = self->system_prefers_dark;
 
-  /* "system" keeps what the desktop says; GTK 4.8 has no portal-based
-   * colour-scheme preference of its own. */
+  /* "system" is what the desktop said when the program started (its
+   * settings.ini or XSettings); GTK 4.8 has no colour-scheme preference of
+   * its own to follow. Going back to it undoes a light or dark choice
+   * without a restart. */
+  gboolean current;
+
   if (g_strcmp0 (style, "dark") == 0)
-    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", TRUE, NULL);
+    dark = TRUE;
   else if (g_strcmp0 (style, "light") == 0)
-    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", FALSE, NULL);
+    dark = FALSE;
+  /* Setting it reloads the theme (some 50 ms at start-up) even when the
+   * value does not change. */
+  g_object_get (gtk_settings, "gtk-application-prefer-dark-theme", &current, NULL);
+  if (current != dark)
+    g_object_set (gtk_settings, "gtk-application-prefer-dark-theme", dark, NULL);
 }
 
 static void
@@ -289,6 +315,11 @@ catd_application_startup (GApplication *app)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 
   self->settings = settings_new ();
+  g_object_get (gtk_settings_get_default (), "gtk-application-prefer-dark-theme",
+                &self->system_prefers_dark, NULL);
+  /* The icon is in the GResource (/mx/catd/Station/icons), so windows have
+   * it when the program runs uninstalled too. */
+  gtk_window_set_default_icon_name (CATD_APPLICATION_ID);
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
@@ -320,6 +351,7 @@ catd_application_finalize (GObject *object)
 {
   CatdApplication *self = (CatdApplication *)object;
 
+  g_clear_weak_pointer (&self->preferences);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->data_dir, g_free);
 

@@ -184,6 +184,70 @@ visible_page_cb (CatdWindow *self)
     g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_string (name));
 }
 
+/* ---- window state ------------------------------------------------------------ */
+
+/* Below this a window restored from a damaged setting could not show a
+ * screen; GTK grows it to the pages' own minimum anyway. */
+#define MIN_RESTORED_WIDTH  480
+#define MIN_RESTORED_HEIGHT 360
+
+static GSettings *
+window_settings (CatdWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  return CATD_IS_APPLICATION (app) ? catd_application_get_settings (CATD_APPLICATION (app)) : NULL;
+}
+
+/* The size and maximized state the window had when it was last closed. */
+static void
+restore_state (CatdWindow *self)
+{
+  GSettings *settings = window_settings (self);
+
+  if (settings == NULL)
+    return;
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               MAX (g_settings_get_int (settings, "window-width"),
+                                    MIN_RESTORED_WIDTH),
+                               MAX (g_settings_get_int (settings, "window-height"),
+                                    MIN_RESTORED_HEIGHT));
+  if (g_settings_get_boolean (settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+}
+
+/* Saved on close (the quit action closes the windows too): the size is
+ * that of the window when not maximized, so that un-maximizing after the
+ * next start gives it back. */
+static void
+save_state (CatdWindow *self)
+{
+  GSettings *settings = window_settings (self);
+  gboolean maximized = gtk_window_is_maximized (GTK_WINDOW (self));
+  int width, height;
+
+  if (settings == NULL)
+    return;
+  if (!maximized)
+    {
+      gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+      if (width > 0 && height > 0)
+        {
+          g_settings_set_int (settings, "window-width", width);
+          g_settings_set_int (settings, "window-height", height);
+        }
+    }
+  g_settings_set_boolean (settings, "window-maximized", maximized);
+}
+
+static gboolean
+catd_window_close_request (GtkWindow *window)
+{
+  save_state (CATD_WINDOW (window));
+
+  return GTK_WINDOW_CLASS (catd_window_parent_class)->close_request (window);
+}
+
 static void
 catd_window_dispose (GObject *object)
 {
@@ -191,6 +255,11 @@ catd_window_dispose (GObject *object)
 
   if (self->session != NULL)
     g_signal_handlers_disconnect_by_data (self->session, self);
+  /* main_stack is the window's child and a template child: taken out
+   * through the window first, or dispose_template () would unparent it
+   * behind GtkWindow's back and GtkWindow's dispose would unparent it again
+   * (a critical, on freed memory, at every close). */
+  gtk_window_set_child (GTK_WINDOW (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), CATD_TYPE_WINDOW);
   g_clear_object (&self->session);
 
@@ -202,8 +271,10 @@ catd_window_class_init (CatdWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = catd_window_dispose;
+  window_class->close_request = catd_window_close_request;
 
   g_type_ensure (CATD_TYPE_LOGIN_PAGE);
   g_type_ensure (CATD_TYPE_ACOPIO_PAGE);
@@ -255,7 +326,11 @@ catd_window_init (CatdWindow *self)
 CatdWindow *
 catd_window_new (CatdApplication *application)
 {
-  return g_object_new (CATD_TYPE_WINDOW, "application", application, NULL);
+  CatdWindow *self = g_object_new (CATD_TYPE_WINDOW, "application", application, NULL);
+
+  /* "application" is no construct property: it is set after constructed (). */
+  restore_state (self);
+  return self;
 }
 
 /**

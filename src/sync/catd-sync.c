@@ -211,6 +211,29 @@ read_token (const char  *path,
 }
 
 /**
+ * catd_sync_check_token_file:
+ *
+ * Whether @path is a token file catd_sync_new () would take: readable,
+ * readable by its owner only, and holding the token alone. Reads the file
+ * and forgets the token at once; the error (%CATD_SYNC_ERROR_NOT_CONFIGURED)
+ * says what is wrong with the file, never what it holds.
+ */
+gboolean
+catd_sync_check_token_file (const char  *path,
+                            GError     **error)
+{
+  g_autofree char *token = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  token = read_token (path, error);
+  if (token == NULL)
+    return FALSE;
+  memset (token, 0, strlen (token));
+  return TRUE;
+}
+
+/**
  * catd_sync_new:
  * @options: (nullable): timeouts and backoff; %NULL for the defaults
  *

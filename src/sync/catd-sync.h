@@ -81,6 +81,8 @@ void      catd_sync_set_observer (CatdSync              *self,
                                  CatdSyncObserver       observer,
                                  gpointer               user_data);
 gboolean  catd_sync_url_is_acceptable (const char      *url);
+gboolean  catd_sync_check_token_file  (const char      *path,
+                                       GError         **error);
 gint64    catd_sync_backoff_ms  (gint64                  base_ms,
                                  gint64                  cap_ms,
                                  int                     attempts);

@@ -62,7 +62,9 @@ catd_gui_test_wait (CatdGuiTestCond cond,
     {
       if (cond (data))
         return TRUE;
-      while (g_main_context_pending (NULL))
+      /* Bounded by the deadline too: a window that animates (a spinner)
+       * on a slow renderer always has something pending. */
+      while (g_main_context_pending (NULL) && g_get_monotonic_time () < until)
         g_main_context_iteration (NULL, FALSE);
       if (cond (data))
         return TRUE;
