@@ -109,6 +109,36 @@ tiff_warning_cb (TIFF       *tif,
 }
 
 /**
+ * catd_image_tiff_open:
+ * @path: a file to read
+ * @first_error: where libtiff's first complaint goes (later ones are
+ *   usually its consequences); warnings are dropped
+ *
+ * Opens @path with libtiff the way every reader of the project does: its
+ * messages kept for the caller's error instead of printed on stderr, and no
+ * single allocation over %CATD_IMAGE_MAX_SIZE (a hostile header cannot ask
+ * for gigabytes). Returns %NULL when the file is not a TIFF libtiff can open.
+ */
+TIFF *
+catd_image_tiff_open (const char *path,
+                      GString    *first_error)
+{
+  TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
+  TIFF *tif;
+
+  /* libtiff's handler type carries no format attribute of its own. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsuggest-attribute=format"
+  TIFFOpenOptionsSetErrorHandlerExtR (opts, tiff_error_cb, first_error);
+  TIFFOpenOptionsSetWarningHandlerExtR (opts, tiff_warning_cb, NULL);
+#pragma GCC diagnostic pop
+  TIFFOpenOptionsSetMaxSingleMemAlloc (opts, CATD_IMAGE_MAX_SIZE);
+  tif = TIFFOpenExt (path, "r", opts);
+  TIFFOpenOptionsFree (opts);
+  return tif;
+}
+
+/**
  * catd_image_check_tiff:
  *
  * Opens @path with libtiff and decodes every strip or tile of its first
@@ -123,7 +153,6 @@ catd_image_check_tiff (const char     *path,
                        GError        **error)
 {
   g_autoptr(GString) message = g_string_new (NULL);
-  TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
   TIFF *tif;
   uint32_t width = 0, height = 0;
   float xres = 0;
@@ -132,16 +161,7 @@ catd_image_check_tiff (const char     *path,
   void *buf;
   gboolean ok = TRUE;
 
-  /* libtiff's handler type carries no format attribute of its own. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsuggest-attribute=format"
-  TIFFOpenOptionsSetErrorHandlerExtR (opts, tiff_error_cb, message);
-  TIFFOpenOptionsSetWarningHandlerExtR (opts, tiff_warning_cb, NULL);
-#pragma GCC diagnostic pop
-  TIFFOpenOptionsSetMaxSingleMemAlloc (opts, CATD_IMAGE_MAX_SIZE);
-  tif = TIFFOpenExt (path, "r", opts);
-  TIFFOpenOptionsFree (opts);
-
+  tif = catd_image_tiff_open (path, message);
   if (tif == NULL)
     {
       g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INVALID,

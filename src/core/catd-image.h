@@ -8,6 +8,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <tiffio.h>
 
 G_BEGIN_DECLS
 
@@ -27,6 +28,8 @@ typedef struct
 char     *catd_sha256_hex               (gconstpointer   data,
                                          gsize           len);
 char     *catd_sha256_bytes             (GBytes         *bytes);
+TIFF     *catd_image_tiff_open          (const char     *path,
+                                         GString        *first_error);
 char     *catd_image_path               (const char     *images_dir,
                                          const char     *sha256);
 gboolean  catd_image_check_tiff         (const char     *path,

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <tiffio.h>
 
+#include "catd-image.h"
 #include "catd-image-view.h"
 
 /* An acta page is a large image (a Letter page at 300 dpi is 2550 x 3300
@@ -219,30 +220,6 @@ shrink_finish (Shrink *s)
   return levels;
 }
 
-G_GNUC_PRINTF (4, 0) static int
-tiff_error_cb (TIFF       *tif,
-               void       *user_data,
-               const char *module,
-               const char *format,
-               va_list     args)
-{
-  GString *message = user_data;
-
-  if (message->len == 0)
-    g_string_vprintf (message, format, args);
-  return 1;
-}
-
-G_GNUC_PRINTF (4, 0) static int
-tiff_warning_cb (TIFF       *tif,
-                 void       *user_data,
-                 const char *module,
-                 const char *format,
-                 va_list     args)
-{
-  return 1;
-}
-
 static gboolean
 tiff_failed (GError     **error,
              GString     *message,
@@ -352,7 +329,6 @@ decode_tiff (const char    *path,
              GError       **error)
 {
   g_autoptr(GString) message = g_string_new (NULL);
-  TIFFOpenOptions *opts = TIFFOpenOptionsAlloc ();
   Shrink s = { 0 };
   TIFF *tif;
   guint32 w = 0, h = 0;
@@ -360,15 +336,7 @@ decode_tiff (const char    *path,
   guint16 planar = PLANARCONFIG_CONTIG, compression = COMPRESSION_NONE;
   gboolean ok;
 
-  /* libtiff's handler type carries no format attribute of its own. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wsuggest-attribute=format"
-  TIFFOpenOptionsSetErrorHandlerExtR (opts, tiff_error_cb, message);
-  TIFFOpenOptionsSetWarningHandlerExtR (opts, tiff_warning_cb, NULL);
-#pragma GCC diagnostic pop
-  TIFFOpenOptionsSetMaxSingleMemAlloc (opts, 256 * 1024 * 1024);
-  tif = TIFFOpenExt (path, "r", opts);
-  TIFFOpenOptionsFree (opts);
+  tif = catd_image_tiff_open (path, message);
   if (tif == NULL)
     {
       tiff_failed (error, message, "not a readable TIFF image");
