@@ -10,13 +10,12 @@
 #include <glib/gi18n.h>
 
 #include "catd-acopio-page.h"
-#include "catd-arbitration-page.h"
-#include "catd-capture-page.h"
 #include "catd-coordination-page.h"
 #include "catd-login-page.h"
 #include "catd-scan-page.h"
 #include "catd-trace.h"
 #include "catd-window.h"
+#include "catd-work-view.h"
 
 /* The window holds the login page and, once somebody logs in, the pages of
  * that user's role in one stack. It knows nothing of the pages' contents: it
@@ -279,8 +278,7 @@ catd_window_class_init (CatdWindowClass *klass)
   g_type_ensure (CATD_TYPE_LOGIN_PAGE);
   g_type_ensure (CATD_TYPE_ACOPIO_PAGE);
   g_type_ensure (CATD_TYPE_SCAN_PAGE);
-  g_type_ensure (CATD_TYPE_CAPTURE_PAGE);
-  g_type_ensure (CATD_TYPE_ARBITRATION_PAGE);
+  g_type_ensure (CATD_TYPE_WORK_VIEW);
   g_type_ensure (CATD_TYPE_COORDINATION_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/mx/catd/Station/catd-window.ui");

@@ -31,6 +31,7 @@ struct _CatdWorkView
 
   CatdSession     *session;
   guint            kinds;
+  CatdWorkScreen   screen;
   GCancellable    *cancellable;   /* this user's requests */
   GPtrArray       *skipped;       /* claves passed over, for this user */
   guint            timer;
@@ -55,10 +56,16 @@ struct _CatdWorkView
 
 G_DEFINE_FINAL_TYPE (CatdWorkView, catd_work_view, GTK_TYPE_WIDGET)
 
+G_DEFINE_ENUM_TYPE (CatdWorkScreen, catd_work_screen,
+                    G_DEFINE_ENUM_VALUE (CATD_WORK_SCREEN_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (CATD_WORK_SCREEN_CAPTURE, "capture"),
+                    G_DEFINE_ENUM_VALUE (CATD_WORK_SCREEN_ARBITRATION, "arbitration"))
+
 enum {
   PROP_0,
   PROP_SESSION,
   PROP_KINDS,
+  PROP_SCREEN,
   N_PROPS
 };
 
@@ -741,6 +748,10 @@ catd_work_view_get_property (GObject    *object,
       g_value_set_uint (value, self->kinds);
       break;
 
+    case PROP_SCREEN:
+      g_value_set_enum (value, self->screen);
+      break;
+
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -762,6 +773,10 @@ catd_work_view_set_property (GObject      *object,
 
     case PROP_KINDS:
       catd_work_view_set_kinds (self, g_value_get_uint (value));
+      break;
+
+    case PROP_SCREEN:
+      catd_work_view_set_screen (self, g_value_get_enum (value));
       break;
 
     default:
@@ -790,6 +805,11 @@ catd_work_view_class_init (CatdWorkViewClass *klass)
   properties[PROP_KINDS] =
     g_param_spec_uint ("kinds", NULL, NULL,
                        0, G_MAXUINT, 0,
+                       (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* Which screen this view is: sets the kinds and the title together. */
+  properties[PROP_SCREEN] =
+    g_param_spec_enum ("screen", NULL, NULL,
+                       CATD_TYPE_WORK_SCREEN, CATD_WORK_SCREEN_NONE,
                        (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -889,6 +909,53 @@ catd_work_view_set_kinds (CatdWorkView *self,
     return;
   self->kinds = kinds;
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_KINDS]);
+}
+
+CatdWorkScreen
+catd_work_view_get_screen (CatdWorkView *self)
+{
+  g_return_val_if_fail (CATD_IS_WORK_VIEW (self), CATD_WORK_SCREEN_NONE);
+
+  return self->screen;
+}
+
+/**
+ * catd_work_view_set_screen:
+ *
+ * Makes this view the Captura screen (pass 1, pass 2 and the re-key) or
+ * the Arbitraje screen (arbitration and the coordinator's resolution): the
+ * steps it asks the queue for and its title. The window's template sets it.
+ */
+void
+catd_work_view_set_screen (CatdWorkView   *self,
+                           CatdWorkScreen  screen)
+{
+  g_return_if_fail (CATD_IS_WORK_VIEW (self));
+
+  if (self->screen == screen)
+    return;
+  self->screen = screen;
+  switch (screen)
+    {
+    case CATD_WORK_SCREEN_CAPTURE:
+      catd_work_view_set_kinds (self, CATD_TASK_BIT (CATD_TASK_CAPTURE) |
+                                      CATD_TASK_BIT (CATD_TASK_REKEY));
+      catd_work_view_set_title (self, _("Capture"));
+      break;
+
+    case CATD_WORK_SCREEN_ARBITRATION:
+      catd_work_view_set_kinds (self, CATD_TASK_BIT (CATD_TASK_ARBITRATION) |
+                                      CATD_TASK_BIT (CATD_TASK_RESOLUTION));
+      catd_work_view_set_title (self, _("Arbitration"));
+      break;
+
+    case CATD_WORK_SCREEN_NONE:
+    default:
+      catd_work_view_set_kinds (self, 0);
+      catd_work_view_set_title (self, "");
+      break;
+    }
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SCREEN]);
 }
 
 void

@@ -14,6 +14,17 @@
 
 G_BEGIN_DECLS
 
+/* The two screens made of a work view: the steps each asks the queue for. */
+typedef enum
+{
+  CATD_WORK_SCREEN_NONE,
+  CATD_WORK_SCREEN_CAPTURE,      /* Captura: pass 1, pass 2 and the re-key */
+  CATD_WORK_SCREEN_ARBITRATION,  /* Arbitraje: arbitration and the coordinator's resolution */
+} CatdWorkScreen;
+
+#define CATD_TYPE_WORK_SCREEN (catd_work_screen_get_type ())
+GType catd_work_screen_get_type (void);
+
 #define CATD_TYPE_WORK_VIEW (catd_work_view_get_type ())
 G_DECLARE_FINAL_TYPE (CatdWorkView, catd_work_view, CATD, WORK_VIEW, GtkWidget)
 
@@ -25,6 +36,9 @@ void             catd_work_view_set_kinds   (CatdWorkView *self,
                                              guint         kinds);
 void             catd_work_view_set_title   (CatdWorkView *self,
                                              const char   *title);
+CatdWorkScreen   catd_work_view_get_screen  (CatdWorkView *self);
+void             catd_work_view_set_screen  (CatdWorkView  *self,
+                                             CatdWorkScreen screen);
 CatdCaptureForm *catd_work_view_get_form    (CatdWorkView *self);
 void             catd_work_view_refresh     (CatdWorkView *self);
 

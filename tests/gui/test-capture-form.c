@@ -14,9 +14,8 @@
 #include <sys/wait.h>
 #include <X11/keysym.h>
 
-#include "catd-arbitration-page.h"
 #include "catd-capture-form.h"
-#include "catd-capture-page.h"
+#include "catd-work-view.h"
 #include "catd-gui-test-util.h"
 #include "catd-test-util.h"
 
@@ -116,12 +115,12 @@ typedef struct
 } Fixture;
 
 static void
-open_screen (Fixture  *f,
-             GType     page_type,
-             CatdUser *user)
+open_screen (Fixture        *f,
+             CatdWorkScreen  screen,
+             CatdUser       *user)
 {
   f->session = catd_gui_test_session (f->station);
-  f->page = g_object_new (page_type, "session", f->session, NULL);
+  f->page = g_object_new (CATD_TYPE_WORK_VIEW, "screen", screen, "session", f->session, NULL);
   f->window = catd_gui_test_window (f->page);
   f->form = CATD_CAPTURE_FORM (catd_gui_test_find (f->page, CATD_TYPE_CAPTURE_FORM, 0));
   g_assert_nonnull (f->form);
@@ -383,7 +382,7 @@ test_keyboard_flow (Fixture       *f,
 
   if (g_test_failed () || f->dir == NULL)
     return;
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
 
   /* The header says how much waits for this capturista. */
@@ -459,7 +458,7 @@ test_flag_keys (Fixture       *f,
 
   if (g_test_failed () || f->dir == NULL)
     return;
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
 
   type ("0");
@@ -522,7 +521,7 @@ test_refuses_non_digits (Fixture       *f,
 {
   if (g_test_failed () || f->dir == NULL)
     return;
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
 
   type ("a");
@@ -585,7 +584,7 @@ crash_helper (const char *dir)
   g_assert_no_error (error);
   f->clave[0] = catd_test_query_text (f->station, "SELECT clave_acta FROM acta ORDER BY "
                                       "clave_acta LIMIT 1", NULL);
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
   type ("4817");
   press (XK_Tab, 0);
@@ -627,7 +626,7 @@ test_restore_after_crash (Fixture       *f,
                                         "WHERE login = 'capA'", NULL), ==, 1);
 
   /* B gets the same acta (nobody keyed it yet), empty: nothing of A's. */
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_b);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_b);
   wait_for_acta (f, f->clave[0]);
   g_assert_cmpstr (text_of (f, "TOTAL_BOLETAS_SOBRANTES"), ==, "");
   g_assert_cmpstr (text_of (f, "TOTAL_PERSONAS_VOTARON"), ==, "");
@@ -670,7 +669,7 @@ test_switch_user_clears (Fixture       *f,
 {
   if (g_test_failed () || f->dir == NULL)
     return;
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_a);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_a);
   wait_for_acta (f, f->clave[0]);
   type ("4817");
   press (XK_Tab, 0);
@@ -736,7 +735,7 @@ test_rekey_prompt (Fixture       *f,
   g_assert_no_error (error);
   a_pan = g_strdup ("6012");
 
-  open_screen (f, CATD_TYPE_CAPTURE_PAGE, f->cap_b);
+  open_screen (f, CATD_WORK_SCREEN_CAPTURE, f->cap_b);
   wait_for_acta (f, f->clave[0]);
   key_all (f, value_for);   /* PAN 3000 + 37 × its index, not 6012 */
   press (XK_Return, GDK_CONTROL_MASK);
@@ -801,7 +800,7 @@ test_arbitration_and_resolution (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (r3->status, ==, CATD_CAPTURE_ARBITRATION);
 
-  open_screen (f, CATD_TYPE_ARBITRATION_PAGE, f->ver);
+  open_screen (f, CATD_WORK_SCREEN_ARBITRATION, f->ver);
   wait_for_acta (f, f->clave[0]);
   g_assert_nonnull (catd_capture_form_get_entry (f->form, "PAN"));
   g_assert_null (catd_capture_form_get_entry (f->form, "PRI"));
