@@ -284,10 +284,28 @@ proxy_configure (CatdScanBackend         *backend,
   Proxy *self = (Proxy *) backend;
   g_autoptr(JsonNode) json = catd_wire_settings_to_json (settings);
   g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  if (!ensure_device (self, error) ||
-      !(answer = call (self, CATD_WIRE_CONFIGURE, json, REQUEST_TIMEOUT, error)))
+  if (!ensure_device (self, error))
     return FALSE;
+  answer = call (self, CATD_WIRE_CONFIGURE, json, REQUEST_TIMEOUT, &local_error);
+  /* The first request of a job found the helper gone (helper_failed ()
+   * cleared it): it died after the last job, in the cancel SANE's test
+   * backend ends a failed page with. Nothing of this job was sent yet, so
+   * it starts again on a fresh helper, once. */
+  if (answer == NULL && self->child == NULL)
+    {
+      g_debug ("scanner helper gone between jobs (%s): starting another", local_error->message);
+      g_clear_error (&local_error);
+      if (!ensure_device (self, error) ||
+          !(answer = call (self, CATD_WIRE_CONFIGURE, json, REQUEST_TIMEOUT, error)))
+        return FALSE;
+    }
+  else if (answer == NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
   *actual_dpi = JSON_NODE_HOLDS_VALUE (answer) ? json_node_get_double (answer) : 0;
   return TRUE;
 }
