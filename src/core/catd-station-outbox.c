@@ -210,6 +210,39 @@ catd_station_outbox_dead (CatdStation  *self,
                      id, 0, reason, error);
 }
 
+/* Runs @sql, an UPDATE of outbox rows with one text parameter (?1 =
+ * @param), in a transaction of its own; @n_changed: how many rows it
+ * changed. */
+static gboolean
+requeue_rows (CatdStation  *self,
+              const char   *sql,
+              const char   *param,
+              guint        *n_changed,
+              GError      **error)
+{
+  sqlite3_stmt *stmt;
+  LOCKED_BLOCK;
+
+  if (n_changed)
+    *n_changed = 0;
+  if (!catd_store_begin (self->store, error))
+    return FALSE;
+  if (!(stmt = catd_store_prepare (self->store, sql, error)))
+    goto fail;
+  catd_bind_text (stmt, 1, param);
+  if (!catd_store_exec (self->store, stmt, error))
+    goto fail;
+  if (n_changed)
+    *n_changed = sqlite3_changes (catd_store_get_db (self->store));
+  if (!catd_store_commit (self->store, error))
+    goto fail;
+  return TRUE;
+
+fail:
+  catd_store_rollback (self->store);
+  return FALSE;
+}
+
 /**
  * catd_station_outbox_requeue_dead:
  * @error_prefix: which dead letters: those whose error starts with it
@@ -227,35 +260,14 @@ catd_station_outbox_requeue_dead (CatdStation  *self,
                                   guint        *n_requeued,
                                   GError      **error)
 {
-  sqlite3_stmt *stmt;
-  LOCKED_BLOCK;
-
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
   g_return_val_if_fail (error_prefix != NULL && *error_prefix != '\0', FALSE);
 
-  if (n_requeued)
-    *n_requeued = 0;
-  if (!catd_store_begin (self->store, error))
-    return FALSE;
   /* substr (), not LIKE: the prefix is text, not a pattern. */
-  stmt = catd_store_prepare (self->store,
-                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0 "
-                             "WHERE state = 'dead' AND substr (last_error, 1, length (?1)) = ?1",
-                             error);
-  if (stmt == NULL)
-    goto fail;
-  catd_bind_text (stmt, 1, error_prefix);
-  if (!catd_store_exec (self->store, stmt, error))
-    goto fail;
-  if (n_requeued)
-    *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
-  if (!catd_store_commit (self->store, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  catd_store_rollback (self->store);
-  return FALSE;
+  return requeue_rows (self,
+                       "UPDATE outbox SET state = 'pending', next_attempt_at = 0 "
+                       "WHERE state = 'dead' AND substr (last_error, 1, length (?1)) = ?1",
+                       error_prefix, n_requeued, error);
 }
 
 /**
@@ -353,36 +365,15 @@ catd_station_outbox_resend_images (CatdStation  *self,
                                    guint        *n_requeued,
                                    GError      **error)
 {
-  sqlite3_stmt *stmt;
-  LOCKED_BLOCK;
-
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
   g_return_val_if_fail (record_ref != NULL, FALSE);
 
-  if (n_requeued)
-    *n_requeued = 0;
-  if (!catd_store_begin (self->store, error))
-    return FALSE;
-  stmt = catd_store_prepare (self->store,
-                             "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
-                             "last_error = 'the central site no longer holds it: sent again' "
-                             "WHERE kind = 'image' AND state = 'sent' AND ref IN "
-                             "(SELECT json_extract (body, '$.image_sha256') FROM record "
-                             "WHERE record_id = ?)", error);
-  if (stmt == NULL)
-    goto fail;
-  catd_bind_text (stmt, 1, record_ref);
-  if (!catd_store_exec (self->store, stmt, error))
-    goto fail;
-  if (n_requeued)
-    *n_requeued = sqlite3_changes (catd_store_get_db (self->store));
-  if (!catd_store_commit (self->store, error))
-    goto fail;
-  return TRUE;
-
-fail:
-  catd_store_rollback (self->store);
-  return FALSE;
+  return requeue_rows (self,
+                       "UPDATE outbox SET state = 'pending', next_attempt_at = 0, "
+                       "last_error = 'the central site no longer holds it: sent again' "
+                       "WHERE kind = 'image' AND state = 'sent' AND ref IN "
+                       "(SELECT json_extract (body, '$.image_sha256') FROM record "
+                       "WHERE record_id = ?1)", record_ref, n_requeued, error);
 }
 
 /**
