@@ -44,8 +44,10 @@
 #     fresh central site; per image and per record from the station's
 #     receipts;
 #   - capture pass 1 and pass 2 latency in-process while `catdctl sync`
-#     drains the same station, against the same captures idle, in turns; the
-#     central site's data on tmpfs (as on another machine), then on this disk;
+#     drains the same station, against the same captures idle, in turns, at
+#     the same rhythm (one acta every 25 ms); the central site's data on
+#     tmpfs (as on another machine), then on this disk; and, for information,
+#     captures back to back (no pause) on both sides;
 #   - catd-central under 20 stations' processes uploading at once: records/s
 #     and request latency (a light client, then `catdctl sync --once` each),
 #     against the disk's bare commits/s at that moment.
@@ -98,7 +100,7 @@
 #   CATD_BENCH_UPLOAD_KIB    their pages' size in KiB (default 1024)
 #   CATD_BENCH_CURL_PARALLEL curl's --parallel-max (default 4)
 #   CATD_BENCH_CAPTURE_ACTAS actas of 1 MiB pages queued for the capture latency
-#                        (default 400)
+#                        (default 1200; a quarter of it for the back-to-back one)
 #   CATD_BENCH_CAPTURE_N     actas captured per idle or busy turn (default 20)
 #   CATD_BENCH_CAPTURE_CYCLES busy turns (default 5)
 #   CATD_BENCH_LOAD_STATIONS stations uploading at once (default 20)
@@ -546,9 +548,9 @@ fi
 #     $upload_kib KiB, uploaded by curl, by `catdctl sync --once`, and by curl
 #     again (curl: the same image files, then the same record bodies, one
 #     process each, --parallel, keep-alive);
-#   - BENCH-CS and BENCH-CD: the same kind of station, smaller: capture
-#     latency in-process while `catdctl sync` drains it, in turns with the
-#     same idle (catd-bench capture-sync).
+#   - BENCH-CS, BENCH-CD and BENCH-CB: the same kind of station, smaller:
+#     capture latency in-process while `catdctl sync` drains it, in turns
+#     with the same idle (catd-bench capture-sync).
 if wants upload; then
   up=$work/upload
   up_start=$SECONDS
@@ -611,7 +613,7 @@ EOF
   "$python" "$top/build-aux/gen-catalog.py" --casillas $((need / 3 + 50)) --distritos 4 \
     --municipios 20 --seed 5 --out "$up/catalog.json"
   : > "$up/tokens"
-  for id in BENCH-UP BENCH-CS BENCH-CD "${load_ids[@]}"; do
+  for id in BENCH-UP BENCH-CS BENCH-CD BENCH-CB "${load_ids[@]}"; do
     token="tok-$id-$(printf '%s' "$id" | sha256sum | cut -c1-32)"
     printf '%s %s\n' "$id" "$token" >> "$up/tokens"
     (umask 077 && printf '%s\n' "$token" > "$up/$id.token")
@@ -693,10 +695,14 @@ EOF
   "$bench" upload-station --dir "$up/st-up" --catalog "$up/catalog.json" --station-id BENCH-UP \
     --token-file "$up/BENCH-UP.token" --n "$upload_actas" --image-kib "$upload_kib" --seed 1 \
     >> "$results" || fail "building BENCH-UP failed"
-  for id in BENCH-CS BENCH-CD; do
-    say "upload: $id, $capture_actas verified actas with pages of ~$upload_kib KiB"
+  # BENCH-CB's busy turns are a few tens of milliseconds: a shorter queue.
+  cb=$((capture_actas / 4 + capture_n * (2 * capture_cycles + 1) + 1))
+  for id in BENCH-CS BENCH-CD BENCH-CB; do
+    n=$capture_actas
+    [ $id = BENCH-CB ] && n=$cb
+    say "upload: $id, $n verified actas with pages of ~$upload_kib KiB"
     "$bench" upload-station --dir "$up/st-$id" --catalog "$up/catalog.json" --station-id "$id" \
-      --token-file "$up/$id.token" --n "$capture_actas" --image-kib "$upload_kib" --seed 2 \
+      --token-file "$up/$id.token" --n "$n" --image-kib "$upload_kib" --seed 2 \
       >> "$results" || fail "building $id failed"
   done
 
@@ -796,14 +802,20 @@ EOF
   # that never got the image): BENCH-CS to one whose data is on tmpfs
   # (/dev/shm), as the central site is another machine's disk on the night:
   # what the station feels of its own upload; BENCH-CD to one on this disk,
-  # as everything here is on one machine.
+  # as everything here is on one machine. Idle and busy turns capture at the
+  # same rhythm, one acta every 25 ms (still far faster than a room of
+  # capturists): a commit after a pause costs this machine about three
+  # times one right after another (caches cold, processors asleep), sync or
+  # no sync, so a baseline kept back to back against paced busy turns
+  # measured the pause, not the sync. BENCH-CB: back to back on both sides,
+  # for information.
   capture_sync () {
-    local key=$1 id=$2 where=$3
+    local key=$1 id=$2 where=$3 pace=$4
     start_central "$where"
     "$bench" set-central --dir "$up/st-$id" --url "$central_url"
     settle_disk
     "$bench" capture-sync --dir "$up/st-$id" --label "upload.$key" --n "$capture_n" \
-      --cycles "$capture_cycles" --pace-ms 25 --seed 9 -- \
+      --cycles "$capture_cycles" --pace-ms "$pace" --seed 9 -- \
       "$catdctl" --data-dir "$up/st-$id" sync --once >> "$results" ||
       fail "the capture latency during sync ($key) failed"
     stop_central
@@ -813,16 +825,18 @@ EOF
     ln -s "$shm" "$up/central-cs-tmpfs"
     say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
       "(central site on tmpfs)"
-    capture_sync capture BENCH-CS central-cs-tmpfs/data
+    capture_sync capture BENCH-CS central-cs-tmpfs/data 25
+    say "upload: the same, BENCH-CB, captures back to back (central site on tmpfs)"
+    capture_sync capture_b2b BENCH-CB central-cs-tmpfs/data 0
     rm -rf "$shm"
     shm=
     say "upload: the same, BENCH-CD, the central site on this disk"
-    capture_sync capture_disk BENCH-CD central-cd
+    capture_sync capture_disk BENCH-CD central-cd 25
     record meta.capture_central_tmpfs 1
   else
     say "upload: capture latency, idle and while catdctl sync drains BENCH-CS" \
       "(no /dev/shm: the central site on this disk)"
-    capture_sync capture BENCH-CS central-cs
+    capture_sync capture BENCH-CS central-cs 25
     record meta.capture_central_tmpfs 0
   fi
 
@@ -1211,6 +1225,7 @@ if "meta.upload_seconds" in values:
     tmpfs = one("meta.capture_central_tmpfs") == 1
     for k, where in (("upload.capture", "on tmpfs (as on another machine)" if tmpfs
                       else "on this disk (no /dev/shm)"),
+                     ("upload.capture_b2b", "on tmpfs, captures back to back"),
                      ("upload.capture_disk", "on this same disk")):
         if f"{k}.busy.window_s" not in values:
             continue
@@ -1218,10 +1233,12 @@ if "meta.upload_seconds" in values:
         section(f"Capture commit latency in-process while `catdctl sync` drains the same station "
                 f"(pages of {mib:.0f} MiB queued), its central site {where}: "
                 f"{int(one(f'{k}.cycles'))} turns of {int(one('meta.capture_n'))} actas "
-                f"captured idle, then {int(one('meta.capture_n'))} while the sync runs (one "
-                f"every {int(one(f'{k}.pace_ms'))} ms; {int(one(f'{k}.busy.uploads'))} uploads "
-                f"acknowledged in those {one(f'{k}.busy.window_s'):.1f} s), and a last idle turn; "
-                "baseline = the idle turns")
+                f"captured idle, then {int(one('meta.capture_n'))} while the sync runs "
+                f"({int(one(f'{k}.busy.uploads'))} uploads acknowledged in those "
+                f"{one(f'{k}.busy.window_s'):.1f} s), and a last idle turn, "
+                + (f"one acta every {int(one(f'{k}.pace_ms'))} ms on both sides"
+                   if one(f"{k}.pace_ms") > 0 else "back to back on both sides")
+                + "; baseline = the idle turns")
         for phase, name in (("pass1", "capture pass 1"), ("pass2", "capture pass 2 (verifies)")):
             row(f"{name} p50 while sync runs", one(f"{k}.busy.{phase}.ms.p50"), "ms",
                 one(f"{k}.idle.{phase}.ms.p50"), "<= 1.2x" if target else None,

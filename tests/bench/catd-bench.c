@@ -2631,11 +2631,13 @@ spawn_quiet (char **argv)
  * `catdctl sync` of this same station) uploads, in turns so that both see
  * the disk as it is at the time: @n actas captured idle (pass 1, then pass
  * 2), then the sync started and, from its first acknowledged upload, @n
- * more captured while it runs (one acta every @pace_ms, as operators
- * working while the queue drains), then the sync stopped (SIGTERM: it ends
- * between two requests); @cycles times, and a last idle turn. The actas
- * are registered and given a small page first (set-up, fsyncs skipped):
- * their images join the queue behind what is already there. */
+ * more captured while it runs, then the sync stopped (SIGTERM: it ends
+ * between two requests); @cycles times, and a last idle turn. Both sides
+ * capture one acta every @pace_ms (0: back to back): a commit after a
+ * pause is slower than one right after another whatever else runs, so the
+ * two sides must keep the same rhythm. The actas are registered and given
+ * a small page first (set-up, fsyncs skipped): their images join the queue
+ * behind what is already there. */
 static int
 cmd_capture_sync (const char  *dir,
                   const char  *label,
@@ -2695,7 +2697,11 @@ cmd_capture_sync (const char  *dir,
       pid_t pid;
 
       for (guint i = 0; i < n; i++)
-        timed_captures (station, &users, claves->pdata[next++], &idle);
+        {
+          timed_captures (station, &users, claves->pdata[next++], &idle);
+          if (pace_ms > 0)
+            g_usleep (pace_ms * 1000);
+        }
       if (cycle == cycles)
         break;
 
@@ -2712,7 +2718,8 @@ cmd_capture_sync (const char  *dir,
           if (waitpid (pid, &status, WNOHANG) == pid)
             die ("the sync ended while the captures went on: its queue was too short");
           timed_captures (station, &users, claves->pdata[next++], &busy);
-          g_usleep (pace_ms * 1000);
+          if (pace_ms > 0)
+            g_usleep (pace_ms * 1000);
         }
       window_ms += now_ms () - t0;
       uploads += outbox_sent (station) - sent0;
