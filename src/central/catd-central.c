@@ -349,8 +349,8 @@ have_image (CatdCentral  *self,
  * them durably and validated as a TIFF (%CATD_IMAGE_ERROR_INVALID when
  * libtiff cannot read them) and commits the image's row. An image already
  * held is %CATD_CENTRAL_ALREADY_HAD; its file is re-written only when it no
- * longer hashes right (the upload mends it). Costs a hash, an fsync'd write
- * and a commit: about a second per 100 MiB.
+ * longer hashes right (the upload mends it). Costs a hash, an fsync'd write,
+ * a decode and a commit.
  */
 CatdCentralOutcome
 catd_central_put_image (CatdCentral  *self,
@@ -387,7 +387,8 @@ catd_central_put_image (CatdCentral  *self,
     return CATD_CENTRAL_FAILED;
   if (had == 0 || !catd_image_verify (catd_store_get_images_dir (self->store), sha256, NULL))
     {
-      if (!catd_image_store (catd_store_get_images_dir (self->store), bytes, &info, error))
+      if (!catd_image_store_hashed (catd_store_get_images_dir (self->store), bytes, actual,
+                                    &info, error))
         return CATD_CENTRAL_FAILED;
     }
 

@@ -315,6 +315,7 @@ create_locked_temp (const char  *images_dir,
 static gboolean
 store_bytes (const char           *images_dir,
              GBytes               *bytes,
+             const char           *sha256,
              const CatdImageInfo  *encoded,
              CatdImageInfo        *info,
              GError              **error)
@@ -336,7 +337,7 @@ store_bytes (const char           *images_dir,
       return FALSE;
     }
 
-  sha = catd_sha256_bytes (bytes);
+  sha = sha256 ? g_strdup (sha256) : catd_sha256_bytes (bytes);
   g_strlcpy (info->sha256, sha, sizeof info->sha256);
   info->size = len;
   final_path = catd_image_path (images_dir, sha);
@@ -499,7 +500,26 @@ catd_image_store (const char     *images_dir,
                   CatdImageInfo  *info,
                   GError        **error)
 {
-  return store_bytes (images_dir, bytes, NULL, info, error);
+  return store_bytes (images_dir, bytes, NULL, NULL, info, error);
+}
+
+/**
+ * catd_image_store_hashed:
+ * @sha256: what @bytes hash to, computed by the caller from these very bytes
+ *
+ * catd_image_store () for bytes the caller has just hashed (the central
+ * site checks an upload's hash before anything else): the same work
+ * without hashing a second time.
+ */
+gboolean
+catd_image_store_hashed (const char     *images_dir,
+                         GBytes         *bytes,
+                         const char     *sha256,
+                         CatdImageInfo  *info,
+                         GError        **error)
+{
+  g_return_val_if_fail (sha256 != NULL && strlen (sha256) == 64, FALSE);
+  return store_bytes (images_dir, bytes, sha256, NULL, info, error);
 }
 
 /**
@@ -518,5 +538,5 @@ catd_image_store_encoded (const char           *images_dir,
                           GError              **error)
 {
   g_return_val_if_fail (encoded != NULL, FALSE);
-  return store_bytes (images_dir, bytes, encoded, info, error);
+  return store_bytes (images_dir, bytes, NULL, encoded, info, error);
 }

@@ -39,6 +39,11 @@ gboolean  catd_image_store              (const char     *images_dir,
                                          GBytes         *bytes,
                                          CatdImageInfo  *info,
                                          GError        **error);
+gboolean  catd_image_store_hashed       (const char     *images_dir,
+                                         GBytes         *bytes,
+                                         const char     *sha256,
+                                         CatdImageInfo  *info,
+                                         GError        **error);
 gboolean  catd_image_store_encoded      (const char           *images_dir,
                                          GBytes               *bytes,
                                          const CatdImageInfo  *encoded,
