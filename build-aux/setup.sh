@@ -14,6 +14,8 @@ CATD_PACKAGES=(
   gcc meson ninja-build pkg-config python3
   # libcatd
   libglib2.0-dev libjson-glib-dev libsqlite3-dev libtiff-dev libcrypt-dev tzdata
+  # Deflate strips of the stored TIFFs compressed on every processor
+  libdeflate-dev
   # SHA-256 of the images with the CPU's SHA instructions
   nettle-dev
   # synthetic actas (cairo, QR labels and a font to write them with); zbar reads QR back

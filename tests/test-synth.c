@@ -280,6 +280,46 @@ test_tiff_encode (void)
   TIFFClose (tif);
   g_clear_pointer (&bytes, g_bytes_unref);
 
+  /* Deflate strips are compressed on several threads and written in
+   * order: every shape of page decodes to its pixels, colour (the predictor
+   * works per channel), rows with padding after them, a page shorter than
+   * one strip, and one of a whole number of strips. */
+  {
+    static const struct { guint channels, height, pad; } shapes[] = {
+      { 3, 200, 0 }, { 1, 200, 5 }, { 3, 130, 7 }, { 1, 40, 0 }, { 3, 128, 0 },
+    };
+
+    for (guint k = 0; k < G_N_ELEMENTS (shapes); k++)
+      {
+        guint channels = shapes[k].channels, height = shapes[k].height;
+        gsize row_bytes = 300 * channels, stride = row_bytes + shapes[k].pad;
+        g_autofree guint8 *pixels = g_malloc (stride * height);
+        g_autofree guint8 *row = g_malloc (row_bytes);
+        CatdTiffParams p = params;
+        guint32 strips_height = 0;
+
+        for (gsize i = 0; i < stride * height; i++)
+          pixels[i] = (guint8)(i * 31 + i / 97);
+        p.channels = channels;
+        p.height = height;
+        bytes = catd_tiff_encode (pixels, stride, &p, &error);
+        g_assert_no_error (error);
+        g_assert_true (g_file_set_contents (path, g_bytes_get_data (bytes, NULL),
+                                            g_bytes_get_size (bytes), NULL));
+        tif = TIFFOpen (path, "r");
+        g_assert_nonnull (tif);
+        g_assert_true (TIFFGetField (tif, TIFFTAG_ROWSPERSTRIP, &strips_height));
+        g_assert_cmpuint (TIFFNumberOfStrips (tif), ==, (height + strips_height - 1) / strips_height);
+        for (guint y = 0; y < height; y++)
+          {
+            g_assert_cmpint (TIFFReadScanline (tif, row, y, 0), ==, 1);
+            g_assert_cmpmem (row, row_bytes, pixels + y * stride, row_bytes);
+          }
+        TIFFClose (tif);
+        g_clear_pointer (&bytes, g_bytes_unref);
+      }
+  }
+
   params.channels = 3;
   params.compression = CATD_TIFF_JPEG;
   bytes = catd_tiff_encode (rgb, 900, &params, &error);

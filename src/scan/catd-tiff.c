@@ -7,10 +7,19 @@
 
 #include "config.h"
 
+#include <libdeflate.h>
 #include <tiffio.h>
 
 #include "catd-errors.h"
 #include "catd-tiff.h"
+
+/* Deflate pages are cut in strips of this many rows, each one compressed
+ * on its own (the TIFF format allows it and every reader expects it), so
+ * that the strips can be compressed on every processor at once. Level 1: a
+ * fifth of level 6's time for files about 1 % larger (measured on
+ * synthetic actas at 300 dpi). */
+#define DEFLATE_ROWS_PER_STRIP 64
+#define DEFLATE_LEVEL          1
 
 /* The page is encoded in memory, so that its SHA-256 is taken over exactly
  * the bytes that then go to disk (catd_image_store()) and up to the central
@@ -106,6 +115,117 @@ catd_tiff_memory_open (CatdTiffMemory *memory,
                          mem_size, mem_map, mem_unmap);
 }
 
+/* ---- Deflate strips on every processor ------------------------------------------ */
+
+typedef struct
+{
+  const guint8  *pixels;
+  gsize          stride;
+  guint          width;
+  guint          height;
+  guint          channels;
+  guint          n_strips;
+  gint           next;        /* the next strip to take, atomically */
+  gint           failed;
+  GBytes       **strips;      /* compressed, one per strip */
+} DeflateWork;
+
+/* Takes strips until none is left: each one copied, the horizontal
+ * predictor applied (each sample less the one before it in its row, as
+ * TIFF's predictor 2 means), then compressed as a zlib stream. */
+static gpointer
+deflate_worker (gpointer data)
+{
+  DeflateWork *work = data;
+  gsize row_bytes = (gsize)work->width * work->channels;
+  gsize strip_bytes = row_bytes * DEFLATE_ROWS_PER_STRIP;
+  struct libdeflate_compressor *compressor = libdeflate_alloc_compressor (DEFLATE_LEVEL);
+  g_autofree guint8 *strip = NULL;
+  g_autofree guint8 *out = NULL;
+  gsize bound;
+
+  if (compressor == NULL)
+    {
+      g_atomic_int_set (&work->failed, 1);
+      return NULL;
+    }
+  bound = libdeflate_zlib_compress_bound (compressor, strip_bytes);
+  strip = g_malloc (strip_bytes);
+  out = g_malloc (bound);
+
+  while (!g_atomic_int_get (&work->failed))
+    {
+      guint s = (guint)g_atomic_int_add (&work->next, 1);
+      guint y0 = s * DEFLATE_ROWS_PER_STRIP, rows;
+      gsize n;
+
+      if (s >= work->n_strips)
+        break;
+      rows = MIN (DEFLATE_ROWS_PER_STRIP, work->height - y0);
+      for (guint r = 0; r < rows; r++)
+        {
+          guint8 *row = strip + r * row_bytes;
+
+          memcpy (row, work->pixels + (gsize)(y0 + r) * work->stride, row_bytes);
+          for (gsize x = row_bytes - 1; x >= work->channels; x--)
+            row[x] -= row[x - work->channels];
+        }
+      n = libdeflate_zlib_compress (compressor, strip, rows * row_bytes, out, bound);
+      if (n == 0)
+        g_atomic_int_set (&work->failed, 1);
+      else
+        work->strips[s] = g_bytes_new (out, n);
+    }
+  libdeflate_free_compressor (compressor);
+  return NULL;
+}
+
+/* Compresses every strip of the page, on as many threads as there are
+ * processors (this one included), and writes them in order as raw strips.
+ * About half the time of libtiff's encoder, which does the same work one
+ * strip after another, on two processors. */
+static gboolean
+write_deflate_strips (TIFF         *tif,
+                      const guint8 *pixels,
+                      gsize         stride,
+                      guint         width,
+                      guint         height,
+                      guint         channels)
+{
+  DeflateWork work = {
+    .pixels = pixels, .stride = stride, .width = width, .height = height,
+    .channels = channels,
+    .n_strips = (height + DEFLATE_ROWS_PER_STRIP - 1) / DEFLATE_ROWS_PER_STRIP,
+  };
+  guint n_helpers = MIN (g_get_num_processors (), 8) - 1;
+  g_autofree GThread **helpers = NULL;
+  gboolean ok;
+
+  n_helpers = MIN (n_helpers, work.n_strips > 0 ? work.n_strips - 1 : 0);
+  helpers = g_new0 (GThread *, n_helpers + 1);
+  work.strips = g_new0 (GBytes *, work.n_strips);
+  for (guint t = 0; t < n_helpers; t++)
+    helpers[t] = g_thread_new ("catd-deflate", deflate_worker, &work);
+  deflate_worker (&work);
+  for (guint t = 0; t < n_helpers; t++)
+    g_thread_join (helpers[t]);
+
+  ok = !g_atomic_int_get (&work.failed);
+  for (guint s = 0; s < work.n_strips; s++)
+    {
+      if (ok)
+        {
+          gsize n;
+          gconstpointer data = g_bytes_get_data (work.strips[s], &n);
+
+          ok = TIFFWriteRawStrip (tif, s, (void *)data, (tmsize_t)n) >= 0;
+        }
+      g_clear_pointer (&work.strips[s], g_bytes_unref);
+    }
+  g_free (work.strips);
+  return ok;
+}
+
 /**
  * catd_tiff_encode:
  * @pixels: rows of 8-bit grey or RGB
@@ -183,27 +303,30 @@ catd_tiff_encode (const guint8          *pixels,
     {
       TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
       TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
-      /* Level 1: a fifth of level 6's time for files about 1 % larger
-       * (measured on synthetic actas at 300 dpi). */
-      TIFFSetField (tif, TIFFTAG_ZIPQUALITY, 1);
+      TIFFSetField (tif, TIFFTAG_ZIPQUALITY, DEFLATE_LEVEL);
       TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
                     params->channels == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
-      /* Whole strips of 64 rows, each encoded in one call, which lets
-       * libtiff use libdeflate instead of zlib's streaming. */
-      rows_per_strip = 64;
+      rows_per_strip = DEFLATE_ROWS_PER_STRIP;
     }
   TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
 
-  /* libtiff's predictor rewrites what it is given: it gets a copy. */
-  strip = g_malloc (row_bytes * rows_per_strip);
-  for (guint y = 0, s = 0; ok && y < params->height; y += rows_per_strip, s++)
+  if (params->compression == CATD_TIFF_JPEG)
     {
-      guint rows = MIN (rows_per_strip, params->height - y);
+      /* libtiff may rewrite what it is given, and the pixels are the
+       * caller's: it gets a copy. */
+      strip = g_malloc (row_bytes * rows_per_strip);
+      for (guint y = 0, s = 0; ok && y < params->height; y += rows_per_strip, s++)
+        {
+          guint rows = MIN (rows_per_strip, params->height - y);
 
-      for (guint r = 0; r < rows; r++)
-        memcpy (strip + r * row_bytes, pixels + (gsize)(y + r) * stride, row_bytes);
-      ok = TIFFWriteEncodedStrip (tif, s, strip, (tmsize_t)(rows * row_bytes)) >= 0;
+          for (guint r = 0; r < rows; r++)
+            memcpy (strip + r * row_bytes, pixels + (gsize)(y + r) * stride, row_bytes);
+          ok = TIFFWriteEncodedStrip (tif, s, strip, (tmsize_t)(rows * row_bytes)) >= 0;
+        }
     }
+  else
+    ok = write_deflate_strips (tif, pixels, stride, params->width, params->height,
+                               params->channels);
   ok = ok && TIFFFlush (tif) == 1;
   TIFFClose (tif);
 
