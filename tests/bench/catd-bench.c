@@ -59,9 +59,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <tiffio.h>
-#ifdef HAVE_LIBDEFLATE
-#include <libdeflate.h>
-#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -1556,200 +1553,6 @@ encode_page (CatdScanPage *page,
   return tiff;
 }
 
-/* The same TIFF written a whole strip at a time, which is what
- * catd_tiff_encode () could do instead of a scanline at a time: for
- * comparison only. Each variant is checked once to decode to the page's
- * own pixels. */
-
-typedef CatdTiffMemory MemTiff;
-
-static TIFF *
-mem_tiff_open (MemTiff    *f,
-               const char *mode)
-{
-  TIFF *tif = catd_tiff_memory_open (f, mode);
-
-  if (tif == NULL)
-    die ("cannot open a TIFF in memory");
-  return tif;
-}
-
-/* A TIFF for @page with Deflate, the horizontal predictor and strips of
- * @rows_per_strip rows, its pixels still to be written. */
-static TIFF *
-strips_tiff_start (MemTiff      *f,
-                   CatdScanPage *page,
-                   int           level,
-                   guint         rows_per_strip)
-{
-  TIFF *tif = mem_tiff_open (f, "w");
-
-  TIFFSetField (tif, TIFFTAG_IMAGEWIDTH, page->width);
-  TIFFSetField (tif, TIFFTAG_IMAGELENGTH, page->height);
-  TIFFSetField (tif, TIFFTAG_BITSPERSAMPLE, 8);
-  TIFFSetField (tif, TIFFTAG_SAMPLESPERPIXEL, page->channels);
-  TIFFSetField (tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG);
-  TIFFSetField (tif, TIFFTAG_PHOTOMETRIC,
-                page->channels == 1 ? PHOTOMETRIC_MINISBLACK : PHOTOMETRIC_RGB);
-  TIFFSetField (tif, TIFFTAG_COMPRESSION, COMPRESSION_ADOBE_DEFLATE);
-  TIFFSetField (tif, TIFFTAG_PREDICTOR, PREDICTOR_HORIZONTAL);
-  TIFFSetField (tif, TIFFTAG_ZIPQUALITY, level);
-  TIFFSetField (tif, TIFFTAG_ROWSPERSTRIP, rows_per_strip);
-  return tif;
-}
-
-/* Copies the rows of @page from @y on into @strip, at most @rows_per_strip,
- * and returns how many; with @predict, applies the horizontal predictor
- * (each sample less the one before it in its row) as libtiff would. */
-static guint
-strip_rows (CatdScanPage *page,
-            guint         y,
-            guint         rows_per_strip,
-            guint8       *strip,
-            gboolean      predict)
-{
-  gsize row_bytes = (gsize)page->width * page->channels;
-  const guint8 *pixels = g_bytes_get_data (page->pixels, NULL);
-  guint rows = MIN (rows_per_strip, page->height - y);
-
-  for (guint r = 0; r < rows; r++)
-    {
-      guint8 *row = strip + r * row_bytes;
-
-      memcpy (row, pixels + (gsize)(y + r) * page->stride, row_bytes);
-      for (gsize x = row_bytes - 1; predict && x >= page->channels; x--)
-        row[x] -= row[x - page->channels];
-    }
-  return rows;
-}
-
-/* Through libtiff, TIFFWriteEncodedStrip (): libtiff then gives each
- * whole strip to libdeflate in one call. */
-static GBytes *
-encode_by_strips (CatdScanPage *page,
-                  int           level,
-                  guint         rows_per_strip)
-{
-  MemTiff f = { g_byte_array_new (), 0 };
-  gsize row_bytes = (gsize)page->width * page->channels;
-  g_autofree guint8 *strip = g_malloc (row_bytes * rows_per_strip);
-  TIFF *tif = strips_tiff_start (&f, page, level, rows_per_strip);
-
-  for (guint y = 0, s = 0; y < page->height; y += rows_per_strip, s++)
-    {
-      /* libtiff applies the predictor itself, to the buffer it is given. */
-      guint rows = strip_rows (page, y, rows_per_strip, strip, FALSE);
-
-      if (TIFFWriteEncodedStrip (tif, s, strip, (tmsize_t)(rows * row_bytes)) < 0)
-        die ("cannot encode a strip");
-    }
-  TIFFClose (tif);
-  return g_byte_array_free_to_bytes (f.data);
-}
-
-#ifdef HAVE_LIBDEFLATE
-/* The strips compressed with libdeflate on every processor, then written
- * as raw strips: the encode split across the cores. */
-
-typedef struct
-{
-  CatdScanPage  *page;
-  int            level;
-  guint          rows_per_strip;
-  guint          n_strips;
-  gint           next;        /* the next strip to take, atomically */
-  GBytes       **strips;
-} StripWork;
-
-static gpointer
-strip_worker (gpointer data)
-{
-  StripWork *work = data;
-  gsize row_bytes = (gsize)work->page->width * work->page->channels;
-  struct libdeflate_compressor *compressor = libdeflate_alloc_compressor (work->level);
-  g_autofree guint8 *strip = g_malloc (row_bytes * work->rows_per_strip);
-  gsize bound = libdeflate_zlib_compress_bound (compressor, row_bytes * work->rows_per_strip);
-  g_autofree guint8 *out = g_malloc (bound);
-
-  for (;;)
-    {
-      guint s = (guint)g_atomic_int_add (&work->next, 1);
-      guint rows;
-      gsize n;
-
-      if (s >= work->n_strips)
-        break;
-      rows = strip_rows (work->page, s * work->rows_per_strip, work->rows_per_strip, strip, TRUE);
-      n = libdeflate_zlib_compress (compressor, strip, rows * row_bytes, out, bound);
-      if (n == 0)
-        die ("libdeflate could not compress a strip");
-      work->strips[s] = g_bytes_new (out, n);
-    }
-  libdeflate_free_compressor (compressor);
-  return NULL;
-}
-
-static GBytes *
-encode_parallel (CatdScanPage *page,
-                 int           level,
-                 guint         rows_per_strip)
-{
-  StripWork work = {
-    .page = page,
-    .level = level,
-    .rows_per_strip = rows_per_strip,
-    .n_strips = (page->height + rows_per_strip - 1) / rows_per_strip,
-  };
-  guint n_threads = MAX (1, g_get_num_processors ());
-  g_autofree GThread **threads = g_new0 (GThread *, n_threads);
-  MemTiff f = { g_byte_array_new (), 0 };
-  TIFF *tif;
-
-  work.strips = g_new0 (GBytes *, work.n_strips);
-  for (guint t = 0; t < n_threads; t++)
-    threads[t] = g_thread_new ("strips", strip_worker, &work);
-  for (guint t = 0; t < n_threads; t++)
-    g_thread_join (threads[t]);
-
-  tif = strips_tiff_start (&f, page, level, rows_per_strip);
-  for (guint s = 0; s < work.n_strips; s++)
-    {
-      gsize n;
-      gconstpointer data = g_bytes_get_data (work.strips[s], &n);
-
-      if (TIFFWriteRawStrip (tif, s, (void *)data, (tmsize_t)n) < 0)
-        die ("cannot write a strip");
-      g_bytes_unref (work.strips[s]);
-    }
-  TIFFClose (tif);
-  g_free (work.strips);
-  return g_byte_array_free_to_bytes (f.data);
-}
-#endif
-
-/* Dies unless @tiff decodes to exactly the pixels of @page. */
-static void
-check_decodes_to (GBytes       *tiff,
-                  CatdScanPage *page,
-                  const char   *what)
-{
-  gsize len, row_bytes = (gsize)page->width * page->channels;
-  const guint8 *data = g_bytes_get_data (tiff, &len);
-  const guint8 *pixels = g_bytes_get_data (page->pixels, NULL);
-  MemTiff f = { g_byte_array_new (), 0 };
-  g_autofree guint8 *row = g_malloc (row_bytes);
-  TIFF *tif;
-
-  g_byte_array_append (f.data, data, len);
-  tif = mem_tiff_open (&f, "r");
-  for (guint y = 0; y < page->height; y++)
-    if (TIFFReadScanline (tif, row, y, 0) != 1 ||
-        memcmp (row, pixels + (gsize)y * page->stride, row_bytes) != 0)
-      die ("%s: row %u does not decode to the page's pixels", what, y);
-  TIFFClose (tif);
-  g_byte_array_unref (f.data);
-}
-
 /* Writes @bytes to a new file and fsyncs it: the temporary file of
  * catd_image_store (), without the rest. */
 static void
@@ -1780,10 +1583,12 @@ write_synced (const char *path,
 /* Where one page's time goes, stage by stage, in-process: the scanner and
  * its helper already running (the first acquisition, which starts them, is
  * reported apart), then what CatdScanBatch does with a page, each part
- * timed alone: the checks, the TIFF encode, the hash, the temporary file's
- * write and fsync, libtiff's read-back of it, catd_image_store () whole,
- * and catd_station_bind_image () whole (the same store, then the commit).
- * @n pages, each bound to a fresh acta. */
+ * timed alone: the checks, the TIFF encode (its strips on every
+ * processor), the hash, the temporary file's write and fsync,
+ * catd_image_store_encoded () whole, and catd_station_bind_image () whole
+ * (the same store, then the commit). Also, for comparison, libtiff's
+ * read-back of the file (catd_image_check_tiff (), which imports pay and
+ * scans do not). @n pages, each bound to a fresh acta. */
 static int
 cmd_scan_stages (const char *dir,
                  const char *scratch,
@@ -1796,10 +1601,8 @@ cmd_scan_stages (const char *dir,
 {
   static const char *names[] = {
     "acquire", "gray", "check", "encode", "hash", "write_fsync", "readback", "store", "bind",
-    "strips_l6", "strips_l1", "parallel_l1",
   };
-  enum { ACQUIRE, GRAY, CHECK, ENCODE, HASH, WRITE, READBACK, STORE, BIND, STRIPS6, STRIPS1,
-         PARALLEL1, N_STAGES };
+  enum { ACQUIRE, GRAY, CHECK, ENCODE, HASH, WRITE, READBACK, STORE, BIND, N_STAGES };
   g_autoptr(CatdStation) station = open_station (dir);
   g_autoptr(CatdUser) acop = login (station, "acop");
   g_autoptr(CatdUser) digi = login (station, "digi");
@@ -1832,8 +1635,8 @@ cmd_scan_stages (const char *dir,
       g_autoptr(GBytes) tiff = NULL;
       g_autofree char *sha = NULL;
       g_autofree char *stored_dir = g_strdup_printf ("%s-%u", images, i);
-      CatdBindOptions bind = { .source = "ESCANER", .binding = "hand" };
-      CatdImageInfo info;
+      CatdImageInfo encoded = { { 0 } }, info, read_back;
+      CatdBindOptions bind = { .source = "ESCANER", .binding = "hand", .encoded = &encoded };
       const guint8 *gray;
       gsize stride;
       double t0, acquired;
@@ -1855,9 +1658,12 @@ cmd_scan_stages (const char *dir,
       tiff = encode_page (page, clave);
       add_sample (ms[ENCODE], now_ms () - t0);
       add_sample (kib[ENCODE], g_bytes_get_size (tiff) / 1024.0);
+      encoded.width = page->width;
+      encoded.height = page->height;
+      encoded.dpi = page->dpi;
 
       t0 = now_ms ();
-      sha = g_compute_checksum_for_bytes (G_CHECKSUM_SHA256, tiff);
+      sha = catd_sha256_bytes (tiff);
       add_sample (ms[HASH], now_ms () - t0);
 
       t0 = now_ms ();
@@ -1865,13 +1671,13 @@ cmd_scan_stages (const char *dir,
       add_sample (ms[WRITE], now_ms () - t0);
 
       t0 = now_ms ();
-      if (!catd_image_check_tiff (temp, &info, &error))
+      if (!catd_image_check_tiff (temp, &read_back, &error))
         die_error ("reading the page back", error);
       add_sample (ms[READBACK], now_ms () - t0);
       g_unlink (temp);
 
       t0 = now_ms ();
-      if (!catd_image_store (stored_dir, tiff, &info, &error))
+      if (!catd_image_store_encoded (stored_dir, tiff, &encoded, &info, &error))
         die_error ("storing the page", error);
       add_sample (ms[STORE], now_ms () - t0);
 
@@ -1880,28 +1686,6 @@ cmd_scan_stages (const char *dir,
       if (!catd_station_bind_image (station, digi, clave, tiff, &bind, &info, &error))
         die_error (clave, error);
       add_sample (ms[BIND], now_ms () - t0);
-
-      /* What the encode could cost: whole strips of 64 rows through
-       * libtiff (libdeflate then), at level 6 and 1, and at level 1 on
-       * every processor. */
-      for (guint s = STRIPS6; s <= PARALLEL1; s++)
-        {
-          g_autoptr(GBytes) other = NULL;
-
-          t0 = now_ms ();
-          if (s == STRIPS6 || s == STRIPS1)
-            other = encode_by_strips (page, s == STRIPS6 ? 6 : 1, 64);
-#ifdef HAVE_LIBDEFLATE
-          else
-            other = encode_parallel (page, 1, 64);
-#endif
-          if (other == NULL)
-            continue;
-          add_sample (ms[s], now_ms () - t0);
-          add_sample (kib[s], g_bytes_get_size (other) / 1024.0);
-          if (i == 0)
-            check_decodes_to (other, page, names[s]);
-        }
 
       if (i == 0)
         printf ("%s.size %ux%ux%u\n", label, page->width, page->height, page->channels);
