@@ -286,17 +286,8 @@ catd_login_page_set_session (CatdLoginPage *self,
                             CatdSession *session)
 {
   g_return_if_fail (CATD_IS_LOGIN_PAGE (self));
-  g_return_if_fail (!session || CATD_IS_SESSION (session));
-
-  if (self->session == session)
+  if (!catd_session_attach (&self->session, session, self, G_CALLBACK (user_changed_cb)))
     return;
-
-  if (self->session != NULL)
-    g_signal_handlers_disconnect_by_data (self->session, self);
-  g_set_object (&self->session, session);
-  if (session != NULL)
-    g_signal_connect_object (session, "notify::user", G_CALLBACK (user_changed_cb), self,
-                             G_CONNECT_SWAPPED);
   user_changed_cb (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SESSION]);
 }

@@ -159,6 +159,41 @@ catd_session_get_station (CatdSession *self)
   return self->station;
 }
 
+/**
+ * catd_session_attach:
+ * @slot: where a screen keeps its session
+ * @session: (nullable): the session the screen is given
+ * @screen: the screen, the data of the handlers it connects
+ * @user_changed: (nullable): called (swapped) on @screen whenever the
+ *   session's user changes
+ *
+ * What every screen's set_session() does first: forgets the old session
+ * (every handler @screen connected on it or on its station), keeps a
+ * reference to @session and follows its user. Returns %FALSE, doing
+ * nothing, when @session is the one @slot already holds.
+ */
+gboolean
+catd_session_attach (CatdSession **slot,
+                     CatdSession  *session,
+                     gpointer      screen,
+                     GCallback     user_changed)
+{
+  g_return_val_if_fail (slot != NULL && G_IS_OBJECT (screen), FALSE);
+  g_return_val_if_fail (!session || CATD_IS_SESSION (session), FALSE);
+
+  if (*slot == session)
+    return FALSE;
+  if (*slot != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (*slot, screen);
+      g_signal_handlers_disconnect_by_data ((*slot)->station, screen);
+    }
+  g_set_object (slot, session);
+  if (session != NULL && user_changed != NULL)
+    g_signal_connect_object (session, "notify::user", user_changed, screen, G_CONNECT_SWAPPED);
+  return TRUE;
+}
+
 /* The user logged in, or %NULL on the login screen. */
 CatdUser *
 catd_session_get_user (CatdSession *self)

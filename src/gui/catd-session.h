@@ -54,6 +54,11 @@ gpointer         catd_session_run_finish    (CatdSession      *self,
                                              GAsyncResult     *result,
                                              GError          **error);
 
+gboolean         catd_session_attach        (CatdSession     **slot,
+                                             CatdSession      *session,
+                                             gpointer          screen,
+                                             GCallback         user_changed);
+
 char            *catd_session_describe_error (const GError    *error);
 const char      *catd_acta_state_label       (CatdActaState    state);
 const char      *catd_role_label             (CatdRole         role);
