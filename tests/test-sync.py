@@ -744,12 +744,51 @@ def test_lost_image(tmp, pages, answers):
         site.close()
 
 
+def test_damaged_on_disk(tmp, pages, answers):
+    """An image file damaged on the station's own disk is not uploaded: the
+    run stops at it with an integrity error (exit 5) after sending what came
+    before it, whether its hash was taken while the record before it was on
+    the wire or not; once the file is mended, the next run sends the rest."""
+    site = Site(tmp, "damaged-disk", pages, answers)
+    try:
+        rows = outbox_rows(site.station)
+        images = [r for r in rows if r["kind"] == "image"]
+        victim = images[2]
+        path = os.path.join(site.station, "images", victim["ref"][:2], victim["ref"] + ".tif")
+        with open(path, "rb") as f:
+            good = f.read()
+        damaged = bytearray(good)
+        damaged[len(damaged) // 2] ^= 0xFF
+        with open(path, "wb") as f:
+            f.write(damaged)
+
+        proc, _ = site.sync("--once")
+        R.ok("damaged on disk: sync --once stops with an integrity error naming the image",
+             exited(proc, 5, "damaged on disk", victim["ref"]))
+        sent = first_uploads(site.proxy)
+        before = [r for r in rows if r["id"] < victim["id"]]
+        R.check("damaged on disk: what came before it went, it and what follows did not",
+                len(sent) == len(before) and
+                not any(victim["ref"] in p for p in sent),
+                "sent %d uploads, %d rows precede the damaged image" % (len(sent), len(before)))
+        R.check("damaged on disk: the image is still queued, not a dead letter",
+                status(site.station)["queue"]["dead"] == 0, "%r" % status(site.station)["queue"])
+
+        with open(path, "wb") as f:
+            f.write(good)
+        proc, _ = site.sync("--once")
+        R.ok("damaged on disk: once the file is mended, sync --once exits 0", exited(proc, 0))
+        R.ok("damaged on disk: everything delivered once", delivered(site))
+    finally:
+        site.close()
+
+
 # ---- the run -----------------------------------------------------------------------
 
 SCENARIOS = [test_happy, test_stall_forever, test_down_at_start, test_stall, test_retry_after,
              test_central_killed, test_wrong_token, test_misrouted, test_reset_half,
              test_keepalive, test_corrupt, test_redirect, test_tls, test_token_readable,
-             test_lost_image]
+             test_lost_image, test_damaged_on_disk]
 
 
 def main():

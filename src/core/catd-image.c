@@ -528,7 +528,7 @@ catd_image_store_hashed (const char     *images_dir,
  *
  * Stores a TIFF this program has just encoded (catd_tiff_encode ()) as
  * catd_image_store () does, without decoding it again: its size and
- * resolution are known, and libtiff wrote every strip of it.
+ * resolution are known, and every strip of it was compressed here.
  */
 gboolean
 catd_image_store_encoded (const char           *images_dir,
