@@ -40,7 +40,7 @@ make_history (void)
   g_assert_no_error (error);
   r2 = catd_station_sin_acta (station, aco, sin, CATD_SIN_ACTA_SIN_SOBRE, &error);
   g_assert_no_error (error);
-  catd_station_import_image (station, dig, clave, tiff, NULL, &error);
+  catd_station_import_image (station, dig, clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
   values = catd_test_values (station, clave, 4);
   c1 = catd_station_capture (station, a, clave, values, &error);

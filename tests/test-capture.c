@@ -48,7 +48,7 @@ fixture_set_up (Fixture       *f,
   reg = catd_station_register (f->station, f->aco, f->clave, NULL, &error);
   g_assert_no_error (error);
   tiff = catd_test_write_tiff (f->dir, 1);
-  catd_station_import_image (f->station, f->dig, f->clave, tiff, NULL, &error);
+  catd_station_import_image (f->station, f->dig, f->clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
   f->values_a = catd_test_values (f->station, f->clave, 1);
 }

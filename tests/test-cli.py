@@ -126,6 +126,23 @@ def main():
         page = tiff(os.path.join(tmp, "p1.tif"), 3)
         p = check("import", run(data, "--json", "import-image", page, "--acta", "140004B01001",
                                 user="dig", pin="2222"), 0, stdout_json=True)
+        # A second file for the same acta: refused, then taken as a
+        # replacement once a reason is given.
+        page_b = tiff(os.path.join(tmp, "p1b.tif"), 7)
+        check("import over an image", run(data, "import-image", page_b, "--acta", "140004B01001",
+                                          user="dig", pin="2222"), 3)
+        check("import --replace without a reason", run(data, "import-image", page_b, "--acta",
+                                                       "140004B01001", "--replace",
+                                                       user="dig", pin="2222"), 2, "--reason")
+        r = check("import --replace --reason", run(data, "--json", "import-image", page_b,
+                                                   "--acta", "140004B01001", "--replace",
+                                                   "--reason", "hoja mejor escaneada",
+                                                   user="dig", pin="2222"), 0, stdout_json=True)
+        first_sha = json.loads(p.stdout or "{}").get("sha256")
+        new_sha = json.loads(r.stdout or "{}").get("sha256")
+        results.append(("import --replace binds the new file",
+                        [] if new_sha and new_sha != first_sha else
+                        ["the acta's image is %r, the first one was %r" % (new_sha, first_sha)]))
         check("capture unregistered", run(data, "capture", "140007C01011", "--values", "-",
                                           user="capa", pin="3333", stdin="{}"), 3)
 

@@ -97,7 +97,7 @@ do_scan (Fixture    *f,
   g_autoptr(GError) error = NULL;
   g_autofree char *tiff = catd_test_write_tiff (f->dir, f->seed++);
 
-  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, &error);
+  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
 }
 

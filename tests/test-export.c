@@ -93,7 +93,7 @@ register_and_scan (Night      *n,
   reg = catd_station_register (n->station, n->aco, clave, NULL, &error);
   g_assert_no_error (error);
   tiff = catd_test_write_tiff (n->dir, n->seed + 100);
-  catd_station_import_image (n->station, n->dig, clave, tiff, NULL, &error);
+  catd_station_import_image (n->station, n->dig, clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
   return clave;
 }

@@ -1303,7 +1303,7 @@ test_fake_qr_identify (Fixture       *f,
     { 4, "already_digitized", digitized, "already has an image", "cancel" },
   };
 
-  catd_station_import_image (f->station, f->dig, digitized, tiff, NULL, &error);
+  catd_station_import_image (f->station, f->dig, digitized, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
   digitized_image = acta_image (f, digitized);
 
@@ -1417,7 +1417,7 @@ test_fake_replace (Fixture       *f,
   g_autoptr(GError) error = NULL;
   Stored *stored;
 
-  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, &error);
+  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
   old = acta_image (f, clave);
   g_assert_nonnull (old);
@@ -1490,7 +1490,7 @@ replace_needs_reason (Fixture *f)
   const char *reasons[] = { NULL, "", "   " };
   g_autoptr(GError) error = NULL;
 
-  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, &error);
+  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, NULL, &error);
   g_assert_no_error (error);
 
   {

@@ -320,7 +320,7 @@ test_fuera_and_sin_acta (Fixture       *f,
     g_autoptr(CatdRegistration) refused = NULL;
 
     g_assert_no_error (error);
-    catd_station_import_image (f->station, f->dig, scanned, tiff, NULL, &error);
+    catd_station_import_image (f->station, f->dig, scanned, tiff, NULL, NULL, &error);
     g_assert_no_error (error);
     converted = catd_station_sin_acta (f->station, f->aco, arrived, CATD_SIN_ACTA_SIN_SOBRE,
                                        &error);
@@ -346,7 +346,7 @@ test_fuera_and_sin_acta (Fixture       *f,
   {
     g_autofree char *tiff = catd_test_write_tiff (f->dir, 9);
 
-    catd_station_import_image (f->station, f->dig, "ACTA ILEGIBLE 77", tiff, NULL, &error);
+    catd_station_import_image (f->station, f->dig, "ACTA ILEGIBLE 77", tiff, NULL, NULL, &error);
     g_assert_no_error (error);
     g_assert_cmpint (COUNT ("SELECT max(revision) FROM record"), ==, 2);
     g_assert_cmpint (COUNT ("SELECT count(*) FROM outbox WHERE kind = 'image'"), ==, 1);
@@ -355,7 +355,7 @@ test_fuera_and_sin_acta (Fixture       *f,
     g_assert_cmpint (COUNT ("SELECT (SELECT id FROM outbox WHERE kind = 'image') < "
                             "(SELECT max(id) FROM outbox WHERE kind = 'record')"), ==, 1);
     /* A sin acta takes no image. */
-    catd_station_import_image (f->station, f->dig, clave_sin, tiff, NULL, &error);
+    catd_station_import_image (f->station, f->dig, clave_sin, tiff, NULL, NULL, &error);
     g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE);
   }
 }
@@ -397,16 +397,17 @@ test_import_image (Fixture       *f,
 
   /* Anything libtiff cannot read is refused, and nothing is stored. */
   g_assert_true (g_file_set_contents (not_tiff, "%PDF-1.4 not an image", -1, NULL));
-  g_assert_false (catd_station_import_image (f->station, f->dig, c1, not_tiff, NULL, &error));
+  g_assert_false (catd_station_import_image (f->station, f->dig, c1, not_tiff, NULL, NULL, &error));
   g_assert_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INVALID);
   g_assert_cmpint (catd_error_classify (error), ==, CATD_ERROR_CLASS_INVALID);
   g_clear_error (&error);
   g_assert_true (g_file_get_contents (tiff, &contents, &len, NULL));
   g_assert_true (g_file_set_contents (truncated, contents, len - 200, NULL));
-  g_assert_false (catd_station_import_image (f->station, f->dig, c1, truncated, NULL, &error));
+  g_assert_false (catd_station_import_image (f->station, f->dig, c1, truncated, NULL, NULL,
+                                             &error));
   g_assert_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INVALID);
   g_clear_error (&error);
-  g_assert_false (catd_station_import_image (f->station, f->dig, c1, "/nonexistent.tif", NULL,
+  g_assert_false (catd_station_import_image (f->station, f->dig, c1, "/nonexistent.tif", NULL, NULL,
                                              &error));
   g_assert_cmpint (catd_error_classify (error), ==, CATD_ERROR_CLASS_INVALID);
   g_clear_error (&error);
@@ -415,11 +416,11 @@ test_import_image (Fixture       *f,
                       catd_station_get_store (f->station)))->len, ==, 0);
 
   /* Only a digitalizador (or coordinador) digitizes. */
-  g_assert_false (catd_station_import_image (f->station, f->aco, c1, tiff, NULL, &error));
+  g_assert_false (catd_station_import_image (f->station, f->aco, c1, tiff, NULL, NULL, &error));
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_ROLE);
   g_clear_error (&error);
 
-  g_assert_true (catd_station_import_image (f->station, f->dig, c1, tiff, &info, &error));
+  g_assert_true (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, &info, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (info.sha256, ==, sha);
   g_assert_cmpuint (info.width, ==, 64);
@@ -433,7 +434,7 @@ test_import_image (Fixture       *f,
   g_assert_cmpint (st.st_mode & 0777, ==, 0600);
 
   /* The same bytes for another acta: one of the two is the wrong paper. */
-  g_assert_false (catd_station_import_image (f->station, f->dig, c2, tiff, NULL, &error));
+  g_assert_false (catd_station_import_image (f->station, f->dig, c2, tiff, NULL, NULL, &error));
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_DUPLICATE);
   g_assert_nonnull (strstr (error->message, c1));
   g_clear_error (&error);
@@ -443,9 +444,45 @@ test_import_image (Fixture       *f,
                           "digitalizacion = 'IMPORTADA'"), ==, 1);
 
   /* An acta with an image is not silently re-imaged. */
-  g_assert_false (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, &error));
+  g_assert_false (catd_station_import_image (f->station, f->dig, c1, tiff, NULL, NULL, &error));
   g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE);
   g_clear_error (&error);
+
+  /* A file replaces it only with a reason; the old image stays on record
+   * and the audit log says what was replaced, by whom and why. */
+  {
+    g_autofree char *better = catd_test_write_tiff (f->dir, 4);
+    g_autofree char *better_sha = sha256_of_file (better);
+    g_autofree char *replaced = NULL;
+    g_autofree char *why = NULL;
+
+    g_assert_false (catd_station_import_image (f->station, f->dig, c1, better, "", NULL, &error));
+    g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_INVALID_INPUT);
+    g_clear_error (&error);
+    g_assert_false (catd_station_import_image (f->station, f->dig, c2, better,
+                                               "a cleaner copy", NULL, &error));
+    g_assert_error (error, CATD_STATION_ERROR, CATD_STATION_ERROR_WRONG_STATE);
+    g_clear_error (&error);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 1);
+
+    g_assert_true (catd_station_import_image (f->station, f->dig, c1, better,
+                                              "a cleaner copy from the other scanner", &info,
+                                              &error));
+    g_assert_no_error (error);
+    g_assert_cmpstr (info.sha256, ==, better_sha);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM acta_image"), ==, 2);
+    g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 2);
+    replaced = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.replaces') "
+                                     "FROM audit WHERE action = 'digitalizacion.replace' "
+                                     "AND clave_acta = ?1", c1);
+    why = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.reason') "
+                                "FROM audit WHERE action = 'digitalizacion.replace' "
+                                "AND clave_acta = ?1", c1);
+    g_assert_cmpstr (replaced, ==, sha);
+    g_assert_cmpstr (why, ==, "a cleaner copy from the other scanner");
+    g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM acta "
+                                          "WHERE image_sha256 = ?1", better_sha), ==, 1);
+  }
 
   catd_station_check (f->station, NULL, &error);
   g_assert_no_error (error);

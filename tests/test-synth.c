@@ -80,7 +80,7 @@ test_pages (void)
        * the counting rules accept (no more votes than could be cast). */
       reg = catd_station_register (station, aco, clave, NULL, &error);
       g_assert_no_error (error);
-      g_assert_true (catd_station_import_image (station, dig, clave, tiff, NULL, &error));
+      g_assert_true (catd_station_import_image (station, dig, clave, tiff, NULL, NULL, &error));
       g_assert_no_error (error);
       result = catd_station_capture (station, cap, clave, answers, &error);
       g_assert_no_error (error);
@@ -180,7 +180,7 @@ test_page_checks (void)
 
   options.format = CATD_SYNTH_TIFF;
   g_assert_true (catd_synth_render (station, clave, &options, tiff, NULL, &error));
-  g_assert_true (catd_station_import_image (station, dig, clave, tiff, NULL, &error));
+  g_assert_true (catd_station_import_image (station, dig, clave, tiff, NULL, NULL, &error));
   g_assert_no_error (error);
   g_assert_cmpint (verdict_of (station, page), ==, CATD_PAGE_ALREADY_DIGITIZED);
 

@@ -67,7 +67,7 @@ fixture_set_up (Fixture       *f,
     {
       g_autofree char *tiff = catd_test_write_tiff (f->dir, 10 + i);
 
-      catd_station_import_image (f->station, f->dig, f->clave[digitize_order[i]], tiff, NULL,
+      catd_station_import_image (f->station, f->dig, f->clave[digitize_order[i]], tiff, NULL, NULL,
                                  &error);
       g_assert_no_error (error);
     }

@@ -595,7 +595,9 @@ cmd_requeue (Args *args)
 static int
 cmd_import_image (Args *args)
 {
-  static const OptSpec specs[] = { { "acta", TRUE }, { NULL } };
+  static const OptSpec specs[] = {
+    { "acta", TRUE }, { "replace", FALSE }, { "reason", TRUE }, { NULL }
+  };
   g_autoptr(CatdStation) station = NULL;
   g_autoptr(CatdUser) user = NULL;
   CatdImageInfo info;
@@ -606,10 +608,13 @@ cmd_import_image (Args *args)
     return code;
   if (!opt (args, "acta"))
     return usage_error ("import-image needs --acta CLAVE_ACTA");
+  if (has_opt (args, "replace") && !opt (args, "reason"))
+    return usage_error ("--replace needs --reason TEXT");
   if (!(station = open_station (args, &code)) || !(user = acting_user (station, args, TRUE, &code)))
     return code;
 
-  if (!catd_station_import_image (station, user, opt (args, "acta"), positional (args, 0), &info,
+  if (!catd_station_import_image (station, user, opt (args, "acta"), positional (args, 0),
+                                  has_opt (args, "replace") ? opt (args, "reason") : NULL, &info,
                                   &error))
     return fail_with (error);
   if (args->json)
@@ -1537,7 +1542,7 @@ print_help (void)
     "       [--option NAME=VALUE]... (--acta CLAVE_ACTA [--replace --reason TEXT] | --identify)\n"
     "       [--interactive]        (a page that fails its checks: read bind CLAVE_ACTA,\n"
     "                               rescan, skip or cancel from standard input)\n"
-    "  import-image FILE --acta CLAVE_ACTA\n"
+    "  import-image FILE --acta CLAVE_ACTA [--replace --reason TEXT]\n"
     "  capture CLAVE_ACTA --values FILE|-            (pass 1 or 2)\n"
     "  rekey CLAVE_ACTA --values FILE|-              (the fields named by the mismatch)\n"
     "  arbitrate CLAVE_ACTA --values FILE|-          (the disputed fields)\n"

@@ -2359,29 +2359,38 @@ catd_station_set_page_aside (CatdStation  *self,
 /**
  * catd_station_import_image:
  * @path: a TIFF file
+ * @replace_reason: (nullable): why the file replaces the acta's image;
+ *   %NULL for an acta that has none yet
  * @info: (out) (optional): the stored image's hash and size
  *
- * Stores the file at @path as the image of a registered acta that has
- * none (digitalización IMPORTADA), as catd_station_bind_image () does.
+ * Stores the file at @path as the image of a registered acta
+ * (digitalización IMPORTADA), as catd_station_bind_image () does: the
+ * acta's first image, or with @replace_reason a replacement of the one it
+ * has, which stays on record with the reason.
  */
 gboolean
 catd_station_import_image (CatdStation    *self,
                            CatdUser       *user,
                            const char     *clave_acta,
                            const char     *path,
+                           const char     *replace_reason,
                            CatdImageInfo  *info,
                            GError        **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GMappedFile) mapped = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  CatdBindOptions options = { .source = "IMPORTADA" };
+  CatdBindOptions options = {
+    .source = "IMPORTADA",
+    .replace = replace_reason != NULL,
+    .reason = replace_reason,
+  };
 
   g_return_val_if_fail (CATD_IS_STATION (self), FALSE);
 
   /* The acta is checked before the file is read, so that an operator who
    * picked the wrong acta hears of that first. */
-  if (!catd_station_check_image_target (self, user, clave_acta, FALSE, error))
+  if (!catd_station_check_image_target (self, user, clave_acta, options.replace, error))
     return FALSE;
 
   mapped = g_mapped_file_new (path, FALSE, &local_error);

@@ -184,6 +184,7 @@ gboolean           catd_station_import_image    (CatdStation             *self,
                                                  CatdUser                *user,
                                                  const char              *clave_acta,
                                                  const char              *path,
+                                                 const char              *replace_reason,
                                                  CatdImageInfo           *info,
                                                  GError                 **error);
 

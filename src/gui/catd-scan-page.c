@@ -99,6 +99,7 @@ struct _CatdScanPage
   gboolean          run_replace;
 
   char             *import_clave;      /* the key typed when the chooser opened */
+  char             *import_reason;     /* and the replacement's reason, if it is one */
   GtkNativeDialog  *chooser;
   PageRecord       *shown;             /* the page in the preview (owned by its row) */
 
@@ -309,8 +310,7 @@ update_sensitivity (CatdScanPage *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->reason_entry), !busy);
   gtk_widget_set_sensitive (self->scan_button, !busy && user);
   gtk_widget_set_visible (GTK_WIDGET (self->hold_button), self->batch != NULL && self->feeder);
-  /* An import binds a first image: a replacement is scanned, with its reason. */
-  gtk_widget_set_sensitive (self->import_button, !busy && user && !(replace && flatbed));
+  gtk_widget_set_sensitive (self->import_button, !busy && user);
   gtk_widget_set_sensitive (self->bind_button, !self->deciding);
   gtk_widget_set_sensitive (self->rescan_button, !self->deciding);
   gtk_widget_set_sensitive (self->skip_button, !self->deciding);
@@ -992,6 +992,45 @@ entry_text (GtkEntry *entry)
   return g_strstrip (text);
 }
 
+/* Whether the operator asked to replace an acta's image (the box ticked,
+ * on the flatbed) and gave what a replacement needs: the acta's key and a
+ * reason. FALSE, said on the screen, when something is missing; @reason
+ * gets the reason, or NULL for a first image. */
+static gboolean
+take_replacement (CatdScanPage  *self,
+                  const char    *acta,
+                  gboolean      *replace,
+                  char         **reason)
+{
+  g_autofree char *text = NULL;
+
+  *reason = NULL;
+  *replace = selected_source (self) == CATD_SCAN_SOURCE_FLATBED &&
+             gtk_check_button_get_active (self->replace_check);
+  if (!*replace)
+    return TRUE;
+  if (acta == NULL || *acta == '\0')
+    {
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      set_feedback (self, "error", _("Type the key of the acta whose image is replaced."),
+                    NULL);
+      gtk_widget_grab_focus (GTK_WIDGET (self->clave_entry));
+      return FALSE;
+    }
+  text = entry_text (self->reason_entry);
+  if (*text == '\0')
+    {
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      set_feedback (self, "error", _("Say why the image is replaced."),
+                    _("A replacement keeps the old image and records who replaced it and "
+                      "why. The reason is required."));
+      gtk_widget_grab_focus (GTK_WIDGET (self->reason_entry));
+      return FALSE;
+    }
+  *reason = g_steal_pointer (&text);
+  return TRUE;
+}
+
 static void
 scan_cb (CatdScanPage *self)
 {
@@ -1006,30 +1045,12 @@ scan_cb (CatdScanPage *self)
   if (is_busy (self) || self->session == NULL || catd_session_get_user (self->session) == NULL)
     return;
 
-  replace = source == CATD_SCAN_SOURCE_FLATBED &&
-            gtk_check_button_get_active (self->replace_check);
   if (source == CATD_SCAN_SOURCE_FLATBED)
     acta = entry_text (self->clave_entry);
   if (acta != NULL && *acta == '\0')
     g_clear_pointer (&acta, g_free);
-  reason = entry_text (self->reason_entry);
-  if (replace && acta == NULL)
-    {
-      gtk_widget_error_bell (GTK_WIDGET (self));
-      set_feedback (self, "error", _("Type the key of the acta whose image is replaced."),
-                    NULL);
-      gtk_widget_grab_focus (GTK_WIDGET (self->clave_entry));
-      return;
-    }
-  if (replace && *reason == '\0')
-    {
-      gtk_widget_error_bell (GTK_WIDGET (self));
-      set_feedback (self, "error", _("Say why the image is replaced."),
-                    _("A replacement keeps the old image and records who replaced it and "
-                      "why. The reason is required."));
-      gtk_widget_grab_focus (GTK_WIDGET (self->reason_entry));
-      return;
-    }
+  if (!take_replacement (self, acta, &replace, &reason))
+    return;
 
   prepare = g_new0 (Prepare, 1);
   prepare->scanner = g_object_ref (ensure_scanner (self));
@@ -1044,7 +1065,7 @@ scan_cb (CatdScanPage *self)
   prepare->settings->options = g_strdupv (self->backend_options);
   prepare->acta = g_strdup (acta);
   prepare->replace = replace;
-  prepare->reason = replace ? g_strdup (reason) : NULL;
+  prepare->reason = g_steal_pointer (&reason);
   prepare->demo_page = catd_session_get_demo (self->session) &&
                        catd_session_get_demo_dir (self->session) != NULL &&
                        device != NULL && g_str_has_prefix (device, "pnm");
@@ -1451,6 +1472,7 @@ typedef struct
 {
   char          *clave;
   char          *path;
+  char          *reason;   /* a replacement's; NULL for a first image */
   CatdImageInfo  info;
   char          *stored;
 } Import;
@@ -1462,6 +1484,7 @@ import_free (gpointer data)
 
   g_free (import->clave);
   g_free (import->path);
+  g_free (import->reason);
   g_free (import->stored);
   g_free (import);
 }
@@ -1477,14 +1500,16 @@ import_func (CatdStation  *station,
   Import *done;
   CatdImageInfo info = { 0 };
 
-  if (!catd_station_import_image (station, user, import->clave, import->path, &info, error))
+  if (!catd_station_import_image (station, user, import->clave, import->path, import->reason,
+                                  &info, error))
     {
-      explain_refusal (station, import->clave, FALSE, error);
+      explain_refusal (station, import->clave, import->reason != NULL, error);
       return NULL;
     }
   done = g_new0 (Import, 1);
   done->clave = catd_normalize_clave (import->clave);
   done->path = g_strdup (import->path);
+  done->reason = g_strdup (import->reason);
   done->info = info;
   done->stored = catd_image_path (catd_store_get_images_dir (catd_station_get_store (station)),
                                   info.sha256);
@@ -1525,12 +1550,17 @@ import_done_cb (GObject      *object,
   catd_image_view_load_file (self->image_view, import->stored);
 
   name = g_path_get_basename (import->path);
-  title = g_strdup_printf (_("Acta %s: image imported"), import->clave);
+  if (import->reason != NULL)
+    title = g_strdup_printf (_("Acta %s: image replaced by the imported file"), import->clave);
+  else
+    title = g_strdup_printf (_("Acta %s: image imported"), import->clave);
   /* TRANSLATORS: file name, width × height in pixels */
   detail = g_strdup_printf (_("%s, %u × %u pixels."), name, import->info.width,
                             import->info.height);
   set_feedback (self, "success", title, detail);
   gtk_editable_set_text (GTK_EDITABLE (self->clave_entry), "");
+  gtk_editable_set_text (GTK_EDITABLE (self->reason_entry), "");
+  gtk_check_button_set_active (self->replace_check, FALSE);
   import_free (import);
 }
 
@@ -1538,16 +1568,20 @@ import_done_cb (GObject      *object,
  * catd_scan_page_import_file:
  * @clave_acta: the acta the file is the image of
  * @path: a TIFF file
+ * @reason: (nullable): why the file replaces the acta's image; %NULL for
+ *   an acta that has none yet
  *
  * Imports @path as the image of @clave_acta (DIGITALIZACION "IMPORTADA"):
  * the file is read, checked, stored and bound on a worker thread, and the
  * screen shows the outcome. The "Import" button calls this with the key
- * typed on the screen once the operator chose the file.
+ * (and, with "Replace the image" ticked, the reason) typed on the screen
+ * once the operator chose the file.
  */
 void
 catd_scan_page_import_file (CatdScanPage *self,
                             const char   *clave_acta,
-                            const char   *path)
+                            const char   *path,
+                            const char   *reason)
 {
   Import *import;
 
@@ -1559,6 +1593,7 @@ catd_scan_page_import_file (CatdScanPage *self,
   import = g_new0 (Import, 1);
   import->clave = g_strdup (clave_acta);
   import->path = g_strdup (path);
+  import->reason = g_strdup (reason);
   self->preparing = TRUE;
   set_feedback (self, NULL, NULL, NULL);
   set_progress (self, -1, _("Importing the file…"));
@@ -1575,6 +1610,7 @@ chooser_response_cb (GtkNativeDialog *chooser,
   g_autoptr(GFile) file = NULL;
   g_autofree char *path = NULL;
   g_autofree char *clave = g_steal_pointer (&self->import_clave);
+  g_autofree char *reason = g_steal_pointer (&self->import_reason);
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
@@ -1588,18 +1624,22 @@ chooser_response_cb (GtkNativeDialog *chooser,
                     _("Choose a file on this computer's disks."));
       return;
     }
-  catd_scan_page_import_file (self, clave, path);
+  catd_scan_page_import_file (self, clave, path, reason);
 }
 
 static void
 import_cb (CatdScanPage *self)
 {
   g_autofree char *clave = entry_text (self->clave_entry);
+  g_autofree char *reason = NULL;
   g_autoptr(GtkFileFilter) tiff = gtk_file_filter_new ();
   GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
   GtkFileChooserNative *chooser;
+  gboolean replace;
 
   if (is_busy (self) || self->chooser != NULL)
+    return;
+  if (!take_replacement (self, clave, &replace, &reason))
     return;
   if (*clave == '\0')
     {
@@ -1612,7 +1652,9 @@ import_cb (CatdScanPage *self)
     }
 
   catd_set_str (&self->import_clave, clave);
-  chooser = gtk_file_chooser_native_new (_("Import the Image of an Acta"),
+  catd_set_str (&self->import_reason, reason);
+  chooser = gtk_file_chooser_native_new (replace ? _("Replace the Image of an Acta")
+                                                 : _("Import the Image of an Acta"),
                                          GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
                                          _("_Cancel"));
@@ -1722,6 +1764,7 @@ user_changed_cb (CatdScanPage *self)
       g_clear_object (&self->chooser);
     }
   g_clear_pointer (&self->import_clave, g_free);
+  g_clear_pointer (&self->import_reason, g_free);
   g_clear_pointer (&self->run_acta, g_free);
   self->preparing = FALSE;
   self->operator_cancelled = FALSE;
@@ -1787,6 +1830,7 @@ catd_scan_page_dispose (GObject *object)
   g_clear_pointer (&self->devices, g_ptr_array_unref);
   g_clear_pointer (&self->backend_options, g_strfreev);
   g_clear_pointer (&self->import_clave, g_free);
+  g_clear_pointer (&self->import_reason, g_free);
   g_clear_pointer (&self->run_acta, g_free);
   self->shown = NULL;
   gtk_widget_dispose_template (GTK_WIDGET (self), CATD_TYPE_SCAN_PAGE);

@@ -31,7 +31,8 @@ void           catd_scan_page_set_backend_options (CatdScanPage        *self,
 void           catd_scan_page_refresh_devices     (CatdScanPage        *self);
 void           catd_scan_page_import_file         (CatdScanPage        *self,
                                                    const char          *clave_acta,
-                                                   const char          *path);
+                                                   const char          *path,
+                                                   const char          *reason);
 gboolean       catd_scan_page_get_busy            (CatdScanPage        *self);
 CatdImageView *catd_scan_page_get_image_view      (CatdScanPage        *self);
 

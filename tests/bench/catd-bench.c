@@ -650,7 +650,7 @@ warm_up (CatdStation *station,
   g_autofree char *page = write_page (scratch, clave, 0);
 
   if (!(reg = catd_station_register (station, users->acop, clave, NULL, &error)) ||
-      !catd_station_import_image (station, users->digi, clave, page, NULL, &error) ||
+      !catd_station_import_image (station, users->digi, clave, page, NULL, NULL, &error) ||
       !(values = catd_test_values (station, clave, g_str_hash (clave))) ||
       !(r1 = catd_station_capture (station, users->cap1, clave, values, &error)) ||
       !(r2 = catd_station_capture (station, users->cap2, clave, values, &error)))
@@ -746,7 +746,7 @@ cmd_latency (const char *dir,
       s0 = g_atomic_int_get (&sync_count);
       w0 = write_bytes;
       t0 = now_ms ();
-      ok = catd_station_import_image (station, users.digi, clave, page, NULL, &error);
+      ok = catd_station_import_image (station, users.digi, clave, page, NULL, NULL, &error);
       add_sample (ms[1], now_ms () - t0);
       add_sample (syncs[1], g_atomic_int_get (&sync_count) - s0);
       add_sample (kib[1], (write_bytes - w0) / 1024.0);
@@ -912,7 +912,7 @@ cmd_populate (const char *dir,
               }
               break;
             case 1:
-              ok = catd_station_import_image (station, users.digi, clave, page, NULL, &error);
+              ok = catd_station_import_image (station, users.digi, clave, page, NULL, NULL, &error);
               break;
             default:
               {

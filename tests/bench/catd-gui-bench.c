@@ -304,7 +304,7 @@ cmd_station (const char *dir,
 
       if (!(reg = catd_station_register (station, acop, clave, NULL, &error)) ||
           !catd_synth_render (station, clave, &options, path, NULL, &error) ||
-          !catd_station_import_image (station, digi, clave, path, NULL, &error))
+          !catd_station_import_image (station, digi, clave, path, NULL, NULL, &error))
         die_error (clave, error);
       g_unlink (path);
     }

@@ -406,7 +406,7 @@ do_next_step (Worker        *w,
       CatdImageInfo info;
 
       catd_test_write_tiff_file (path, plan.image_seed, PAGE_WIDTH, PAGE_HEIGHT, NULL);
-      if (!catd_station_import_image (w->station, w->digit, clave, path, &info, &error))
+      if (!catd_station_import_image (w->station, w->digit, clave, path, NULL, &info, &error))
         die ("%s: import failed: %s", clave, error->message);
       if (state == CATD_ACTA_REGISTERED)
         state = CATD_ACTA_DIGITIZED;

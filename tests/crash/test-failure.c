@@ -189,7 +189,7 @@ digitize (Fixture    *f,
   g_autofree char *path = write_page (f, seed);
   CatdImageInfo info;
 
-  catd_station_import_image (f->station, f->digit, clave, path, &info, &error);
+  catd_station_import_image (f->station, f->digit, clave, path, NULL, &info, &error);
   g_assert_no_error (error);
   if (sha256 != NULL)
     memcpy (sha256, info.sha256, 65);
@@ -232,7 +232,7 @@ disk_full_child (void)
   limited.rlim_cur = FSIZE_LIMIT;
   signal (SIGXFSZ, SIG_IGN);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &limited), ==, 0);
-  ok = catd_station_import_image (station, digit, clave, tiff, &info, &error);
+  ok = catd_station_import_image (station, digit, clave, tiff, NULL, &info, &error);
   g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
 
   g_assert_false (ok);
@@ -252,7 +252,7 @@ disk_full_child (void)
   g_assert_cmpuint (count_stored_images (images_dir), ==, 0);
 
   /* Once there is room again the same import goes through. */
-  ok = catd_station_import_image (station, digit, clave, tiff, &info, &error);
+  ok = catd_station_import_image (station, digit, clave, tiff, NULL, &info, &error);
   g_assert_no_error (error);
   g_assert_true (ok);
   g_clear_pointer (&state, g_free);
@@ -393,7 +393,7 @@ test_database_full (Fixture       *f,
       CatdImageInfo info;
 
       audit_before = audit_rows (f->station);
-      if (catd_station_import_image (f->station, f->digit, clave, path, &info, &error))
+      if (catd_station_import_image (f->station, f->digit, clave, path, NULL, &info, &error))
         continue;
 
       g_test_message ("import on a full database: %s", error->message);
@@ -463,7 +463,8 @@ test_database_full (Fixture       *f,
     g_assert_no_error (error);
     g_assert_cmpint (reg->state, ==, CATD_ACTA_REGISTERED);
 
-    catd_station_import_image (f->station, f->digit, failed_import, failed_tiff, &info, &error);
+    catd_station_import_image (f->station, f->digit, failed_import, failed_tiff, NULL, &info,
+                               &error);
     g_assert_no_error (error);
     g_assert_cmpstr (info.sha256, ==, orphan_sha);
     state = acta_state (f->station, failed_import);
@@ -891,7 +892,7 @@ test_malformed_images (Fixture       *f,
       if (bytes != NULL)
         g_assert_true (g_file_set_contents (path, bytes, len, NULL));
 
-      g_assert_false (catd_station_import_image (f->station, f->digit, clave, path, &info,
+      g_assert_false (catd_station_import_image (f->station, f->digit, clave, path, NULL, &info,
                                                  &error));
       g_test_message ("%s: %s", bad[i].name, error->message);
       g_assert_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INVALID);
@@ -910,7 +911,7 @@ test_malformed_images (Fixture       *f,
   g_assert_cmpint (audit_rows (f->station), ==, audit_before);
 
   /* The good page is taken afterwards. */
-  catd_station_import_image (f->station, f->digit, clave, good, NULL, &error);
+  catd_station_import_image (f->station, f->digit, clave, good, NULL, NULL, &error);
   g_assert_no_error (error);
   state = acta_state (f->station, clave);
   g_assert_cmpstr (state, ==, "digitized");

@@ -176,7 +176,7 @@ fixture_set_up (Fixture       *f,
       reg = catd_station_register (f->station, f->aco, f->clave[i], NULL, &error);
       g_assert_no_error (error);
       tiff = catd_test_write_tiff (f->dir, 30 + i);
-      catd_station_import_image (f->station, f->dig, f->clave[i], tiff, NULL, &error);
+      catd_station_import_image (f->station, f->dig, f->clave[i], tiff, NULL, NULL, &error);
       g_assert_no_error (error);
     }
   f->fields = catd_station_get_acta_fields (f->station, f->clave[0], &error);

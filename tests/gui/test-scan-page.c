@@ -828,7 +828,7 @@ test_import (Fixture       *f,
   g_autofree char *source = NULL;
   guint width = 0;
 
-  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, tiff);
+  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, tiff, NULL);
   wait_for_text (f, imported);
   wait_idle (f);
   g_assert_cmpint (images_of (f, clave), ==, 1);
@@ -840,11 +840,53 @@ test_import (Fixture       *f,
   g_assert_cmpuint (width, >, 1600);
 
   g_assert_true (g_file_set_contents (junk, "this is not an image", -1, NULL));
-  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), other, junk);
+  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), other, junk, NULL);
   wait_idle (f);
   wait_for_text (f, _("The file was not imported"));
   wait_for_text (f, _("The file is not a readable TIFF image. Choose another file."));
   g_assert_cmpint (images_of (f, other), ==, 0);
+}
+
+/* A file replaces an acta's image as a scan does: the box ticked, the key
+ * and a reason typed (refused before the file is chosen without them);
+ * both images stay on record and the audit log has the reason. */
+static void
+test_import_replace (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *clave = register_acta (f, "ca.election = 'GUB'");
+  g_autofree char *first = render_page (f, f->station, clave, "first.tif", CATD_SYNTH_TIFF);
+  g_autofree char *second = render_page (f, f->station, clave, "second.tif", CATD_SYNTH_TIFF);
+  g_autofree char *imported = g_strdup_printf (_("Acta %s: image imported"), clave);
+  g_autofree char *replaced = g_strdup_printf (_("Acta %s: image replaced by the imported file"),
+                                               clave);
+  GtkWidget *replace = catd_gui_test_find (f->page, GTK_TYPE_CHECK_BUTTON, 0);
+  g_autofree char *reason = NULL;
+
+  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, first, NULL);
+  wait_for_text (f, imported);
+  wait_idle (f);
+  g_assert_cmpint (images_of (f, clave), ==, 1);
+
+  /* Without a reason the chooser does not even open. */
+  select_source (f, CATD_SCAN_SOURCE_FLATBED);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (replace), TRUE);
+  gtk_editable_set_text (entry (f, 0), clave);
+  click (f, "_Import a TIFF File…");
+  wait_for_text (f, _("Say why the image is replaced."));
+  g_assert_false (catd_scan_page_get_busy (CATD_SCAN_PAGE (f->page)));
+
+  /* The page drawn with another seed: other bytes, a file of its own. */
+  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, second,
+                              "la primera copia salió movida");
+  wait_idle (f);
+  wait_for_text (f, replaced);
+  g_assert_cmpint (images_of (f, clave), ==, 2);
+  reason = db_text (f->station, "SELECT json_extract (detail, '$.reason') FROM "
+                                 "audit WHERE action = 'digitalizacion.replace' AND "
+                                 "clave_acta = ?", clave);
+  g_assert_cmpstr (reason, ==, "la primera copia salió movida");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (replace)));
 }
 
 /* A change of user drops what the previous one saw. */
@@ -855,7 +897,7 @@ test_switch_user_clears (Fixture       *f,
   g_autofree char *clave = register_acta (f, "ca.election = 'GUB'");
   g_autofree char *tiff = render_page (f, f->station, clave, "import.tif", CATD_SYNTH_TIFF);
 
-  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, tiff);
+  catd_scan_page_import_file (CATD_SCAN_PAGE (f->page), clave, tiff, NULL);
   wait_idle (f);
   g_assert_true (catd_gui_test_wait (preview_shown, f, WAIT_MS));
   g_assert_true (catd_gui_test_contains_text (f->page, clave));
@@ -891,6 +933,8 @@ main (int   argc,
               fixture_tear_down);
   g_test_add ("/scan-page/replace", Fixture, GINT_TO_POINTER (TRUE), fixture_set_up,
               test_replace, fixture_tear_down);
+  g_test_add ("/scan-page/import-replace", Fixture, NULL, fixture_set_up, test_import_replace,
+              fixture_tear_down);
   g_test_add ("/scan-page/import", Fixture, NULL, fixture_set_up, test_import,
               fixture_tear_down);
   g_test_add ("/scan-page/switch-user-clears", Fixture, NULL, fixture_set_up,
