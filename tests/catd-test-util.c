@@ -325,6 +325,21 @@ catd_test_query_text (CatdStation *station,
   return value;
 }
 
+/* What the audit row of @clave_acta's image replacement
+ * (digitalizacion.replace) says under @member: "replaces", "sha256",
+ * "reason". */
+char *
+catd_test_replace_detail (CatdStation *station,
+                          const char  *clave_acta,
+                          const char  *member)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT json_extract (detail, '$.%s') FROM audit "
+                                          "WHERE action = 'digitalizacion.replace' "
+                                          "AND clave_acta = ?1", member);
+
+  return catd_test_query_text (station, sql, clave_acta);
+}
+
 void
 catd_test_exec (CatdStation *station,
                 const char  *sql)

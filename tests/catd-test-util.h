@@ -59,6 +59,9 @@ gint64       catd_test_query_int     (CatdStation   *station,
 char        *catd_test_query_text    (CatdStation   *station,
                                       const char    *sql,
                                       const char    *arg);
+char        *catd_test_replace_detail (CatdStation  *station,
+                                       const char   *clave_acta,
+                                       const char   *member);
 void         catd_test_exec          (CatdStation   *station,
                                       const char    *sql);
 guint        catd_test_count_temp_files (const char *images_dir);

@@ -1447,15 +1447,9 @@ test_fake_replace (Fixture       *f,
   check (catd_test_query_int (f->station, "SELECT count(*) FROM audit "
                               "WHERE action = 'digitalizacion.replace' AND clave_acta = ?1",
                               clave) == 1, "the replacement is not recorded once in the audit log");
-  audit_replaces = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.replaces') "
-                                         "FROM audit WHERE action = 'digitalizacion.replace' "
-                                         "AND clave_acta = ?1", clave);
-  audit_reason = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.reason') "
-                                       "FROM audit WHERE action = 'digitalizacion.replace' "
-                                       "AND clave_acta = ?1", clave);
-  audit_sha = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.sha256') "
-                                    "FROM audit WHERE action = 'digitalizacion.replace' "
-                                    "AND clave_acta = ?1", clave);
+  audit_replaces = catd_test_replace_detail (f->station, clave, "replaces");
+  audit_reason = catd_test_replace_detail (f->station, clave, "reason");
+  audit_sha = catd_test_replace_detail (f->station, clave, "sha256");
   check (g_strcmp0 (audit_replaces, old) == 0, "the audit row says it replaces %s, not %s",
          audit_replaces, old);
   check (g_strcmp0 (audit_reason, reason) == 0, "the audit row gives the reason \"%s\", not "

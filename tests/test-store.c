@@ -472,12 +472,8 @@ test_import_image (Fixture       *f,
     g_assert_cmpstr (info.sha256, ==, better_sha);
     g_assert_cmpint (COUNT ("SELECT count(*) FROM acta_image"), ==, 2);
     g_assert_cmpint (COUNT ("SELECT count(*) FROM image"), ==, 2);
-    replaced = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.replaces') "
-                                     "FROM audit WHERE action = 'digitalizacion.replace' "
-                                     "AND clave_acta = ?1", c1);
-    why = catd_test_query_text (f->station, "SELECT json_extract (detail, '$.reason') "
-                                "FROM audit WHERE action = 'digitalizacion.replace' "
-                                "AND clave_acta = ?1", c1);
+    replaced = catd_test_replace_detail (f->station, c1, "replaces");
+    why = catd_test_replace_detail (f->station, c1, "reason");
     g_assert_cmpstr (replaced, ==, sha);
     g_assert_cmpstr (why, ==, "a cleaner copy from the other scanner");
     g_assert_cmpint (catd_test_query_int (f->station, "SELECT count(*) FROM acta "

@@ -387,6 +387,19 @@ render_page (Fixture     *f,
   return path;
 }
 
+/* The reason the audit log gives for the replacement of @clave's image. */
+static char *
+replacement_reason (Fixture    *f,
+                    const char *clave)
+{
+  char *value;
+
+  watch (FALSE);
+  value = catd_test_replace_detail (f->station, clave, "reason");
+  watch (TRUE);
+  return value;
+}
+
 static gint64
 images_of (Fixture    *f,
            const char *clave)
@@ -808,9 +821,7 @@ test_replace (Fixture       *f,
   wait_idle (f);
   wait_for_text (f, stored);
   g_assert_cmpint (images_of (f, clave), ==, 2);
-  reason = db_text (f->station, "SELECT json_extract (detail, '$.reason') FROM "
-                                 "audit WHERE action = 'digitalizacion.replace' AND "
-                                 "clave_acta = ?", clave);
+  reason = replacement_reason (f, clave);
   g_assert_cmpstr (reason, ==, "hoja doblada al escanear");
 }
 
@@ -882,9 +893,7 @@ test_import_replace (Fixture       *f,
   wait_idle (f);
   wait_for_text (f, replaced);
   g_assert_cmpint (images_of (f, clave), ==, 2);
-  reason = db_text (f->station, "SELECT json_extract (detail, '$.reason') FROM "
-                                 "audit WHERE action = 'digitalizacion.replace' AND "
-                                 "clave_acta = ?", clave);
+  reason = replacement_reason (f, clave);
   g_assert_cmpstr (reason, ==, "la primera copia salió movida");
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (replace)));
 }
