@@ -11,6 +11,7 @@
 #include <tiffio.h>
 
 #include "catd-errors.h"
+#include "catd-thread.h"
 #include "catd-tiff.h"
 
 /* Deflate pages are cut in strips of this many rows, each one compressed
@@ -180,6 +181,16 @@ deflate_worker (gpointer data)
   return NULL;
 }
 
+/* The extra threads are background work (catd-thread.c): they take the
+ * processors the screen and the page's checks leave idle, and yield them
+ * when those want them. */
+static gpointer
+deflate_helper (gpointer data)
+{
+  catd_thread_lower_priority ("encode");
+  return deflate_worker (data);
+}
+
 /* Compresses every strip of the page, on as many threads as there are
  * processors (this one included), and writes them in order as raw strips.
  * About half the time of libtiff's encoder, which does the same work one
@@ -205,7 +216,7 @@ write_deflate_strips (TIFF         *tif,
   helpers = g_new0 (GThread *, n_helpers + 1);
   work.strips = g_new0 (GBytes *, work.n_strips);
   for (guint t = 0; t < n_helpers; t++)
-    helpers[t] = g_thread_new ("catd-deflate", deflate_worker, &work);
+    helpers[t] = g_thread_new ("catd-deflate", deflate_helper, &work);
   deflate_worker (&work);
   for (guint t = 0; t < n_helpers; t++)
     g_thread_join (helpers[t]);

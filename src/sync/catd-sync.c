@@ -11,13 +11,12 @@
 #include <libsoup/soup.h>
 #include <poll.h>
 #include <glib/gstdio.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "catd-errors.h"
 #include "catd-sync.h"
+#include "catd-thread.h"
 
 /* The client drains the outbox in id order (an image's row precedes the
  * first record naming it), one request at a time, on the thread that calls
@@ -833,33 +832,6 @@ flush_receipts (CatdSync  *self,
   return TRUE;
 }
 
-/* The upload is background work: on the station's two cores it must not
- * slow the operators' captures (hashing, TLS, reading the images). The
- * thread that drains the queue lowers its own CPU priority (nice 10: on
- * Linux a nice value belongs to the thread) and takes the lowest I/O
- * priority of the best-effort class. Idle moments still go entirely to
- * the upload; only contention changes hands. Best effort: a refusal (a
- * container's policy) leaves the thread as it was. */
-#define SYNC_NICE 10
-#define IOPRIO_CLASS_SHIFT 13
-#define IOPRIO_CLASS_BE 2
-#define IOPRIO_WHO_PROCESS 1
-
-static void
-lower_thread_priority (void)
-{
-  pid_t tid = (pid_t) syscall (SYS_gettid);
-
-  if (getpriority (PRIO_PROCESS, (id_t) tid) < SYNC_NICE &&
-      setpriority (PRIO_PROCESS, (id_t) tid, SYNC_NICE) != 0)
-    g_debug ("sync: the upload thread keeps its CPU priority: %s", g_strerror (errno));
-#ifdef SYS_ioprio_set
-  if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid,
-               (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 7) != 0)
-    g_debug ("sync: the upload thread keeps its I/O priority: %s", g_strerror (errno));
-#endif
-}
-
 static gboolean
 drain_queue (CatdSync        *self,
              gboolean         once,
@@ -874,7 +846,8 @@ drain_queue (CatdSync        *self,
   g_autoptr(GArray) receipts = g_array_new (FALSE, FALSE, sizeof (gint64));
 
   memset (report, 0, sizeof *report);
-  lower_thread_priority ();
+  /* The upload is background work (catd-thread.c). */
+  catd_thread_lower_priority ("sync");
   self->damaged_id = 0;
   self->damaged_count = 0;
   self->resent_id = 0;
