@@ -747,8 +747,7 @@ def test_lost_image(tmp, pages, answers):
 def test_damaged_on_disk(tmp, pages, answers):
     """An image file damaged on the station's own disk is not uploaded: the
     run stops at it with an integrity error (exit 5) after sending what came
-    before it, whether its hash was taken while the record before it was on
-    the wire or not; once the file is mended, the next run sends the rest."""
+    before it; once the file is mended, the next run sends the rest."""
     site = Site(tmp, "damaged-disk", pages, answers)
     try:
         rows = outbox_rows(site.station)

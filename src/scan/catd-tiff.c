@@ -215,11 +215,14 @@ write_deflate_strips (TIFF         *tif,
   n_helpers = MIN (n_helpers, work.n_strips > 0 ? work.n_strips - 1 : 0);
   helpers = g_new0 (GThread *, n_helpers + 1);
   work.strips = g_new0 (GBytes *, work.n_strips);
+  /* A helper that cannot be started (no memory, a thread limit) leaves its
+   * share to the others: this thread alone can do every strip. */
   for (guint t = 0; t < n_helpers; t++)
-    helpers[t] = g_thread_new ("catd-deflate", deflate_helper, &work);
+    helpers[t] = g_thread_try_new ("catd-deflate", deflate_helper, &work, NULL);
   deflate_worker (&work);
   for (guint t = 0; t < n_helpers; t++)
-    g_thread_join (helpers[t]);
+    if (helpers[t] != NULL)
+      g_thread_join (helpers[t]);
 
   ok = !g_atomic_int_get (&work.failed);
   for (guint s = 0; s < work.n_strips; s++)
