@@ -21,22 +21,24 @@
 /**
  * catd_thread_lower_priority:
  * @what: the thread's work, for the debug log
+ * @nice_value: %CATD_NICE_BACKGROUND or %CATD_NICE_IDLE
  *
- * Makes the calling thread background work: CPU priority nice
- * %CATD_BACKGROUND_NICE (on Linux a nice value belongs to the thread) and
- * the lowest I/O priority of the best-effort class. On the station's two
+ * Makes the calling thread background work: CPU priority @nice_value (on
+ * Linux a nice value belongs to the thread) and the lowest I/O priority of
+ * the best-effort class. On the station's two
  * cores, work that can wait (the upload, the extra threads of a page's
  * encode) must not slow the operators' captures or the screen's frames;
  * idle moments still go entirely to it, only contention changes hands.
  * Best effort: a refusal (a container's policy) leaves the thread as it was.
  */
 void
-catd_thread_lower_priority (const char *what)
+catd_thread_lower_priority (const char *what,
+                            int         nice_value)
 {
   pid_t tid = (pid_t) syscall (SYS_gettid);
 
-  if (getpriority (PRIO_PROCESS, (id_t) tid) < CATD_BACKGROUND_NICE &&
-      setpriority (PRIO_PROCESS, (id_t) tid, CATD_BACKGROUND_NICE) != 0)
+  if (getpriority (PRIO_PROCESS, (id_t) tid) < nice_value &&
+      setpriority (PRIO_PROCESS, (id_t) tid, nice_value) != 0)
     g_debug ("%s: the thread keeps its CPU priority: %s", what, g_strerror (errno));
 #ifdef SYS_ioprio_set
   if (syscall (SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid,

@@ -11,10 +11,13 @@
 
 G_BEGIN_DECLS
 
-/* The nice value of background work: the upload's thread, the helpers that
- * compress a page's strips. */
-#define CATD_BACKGROUND_NICE 10
+/* Nice values: background work (the upload's thread, the helpers that
+ * compress a page's strips), and work that is worth doing only on an idle
+ * processor (hashing the upload's next image ahead of time). */
+#define CATD_NICE_BACKGROUND 10
+#define CATD_NICE_IDLE       19
 
-void catd_thread_lower_priority (const char *what);
+void catd_thread_lower_priority (const char *what,
+                                 int         nice_value);
 
 G_END_DECLS

@@ -187,7 +187,7 @@ deflate_worker (gpointer data)
 static gpointer
 deflate_helper (gpointer data)
 {
-  catd_thread_lower_priority ("encode");
+  catd_thread_lower_priority ("encode", CATD_NICE_BACKGROUND);
   return deflate_worker (data);
 }
 

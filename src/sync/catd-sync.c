@@ -35,7 +35,60 @@
  * and hammering the server helps nobody; 404 and 405 (the URL leads to
  * no catd-central) too. The next run puts such rows back in the queue
  * before it starts (the token or the address may be mended by then). Any
- * other 4xx is a dead letter. */
+ * other 4xx is a dead letter.
+ *
+ * An image is hashed before it goes (a file that no longer hashes to its
+ * name is damaged on this disk, and is not uploaded). That hash is taken
+ * for the queue's next image on a thread of its own while the request
+ * before it is on the wire, usually the record of the acta before: the
+ * central site's answer to a record takes longer than hashing a page. */
+
+/* An image's file, mapped and hashed, for send_item (). */
+typedef struct
+{
+  gint64       id;          /* its outbox row */
+  char        *path;
+  GMappedFile *mapped;      /* NULL when the file cannot be read: see error */
+  char        *sha256;
+  GError      *error;
+} LoadedImage;
+
+static void
+loaded_image_free (LoadedImage *loaded)
+{
+  g_free (loaded->path);
+  g_clear_pointer (&loaded->mapped, g_mapped_file_unref);
+  g_free (loaded->sha256);
+  g_clear_error (&loaded->error);
+  g_free (loaded);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LoadedImage, loaded_image_free)
+
+static gpointer
+load_image (gpointer data)
+{
+  LoadedImage *loaded = data;
+
+  loaded->mapped = g_mapped_file_new (loaded->path, FALSE, &loaded->error);
+  if (loaded->mapped != NULL)
+    {
+      g_autoptr(GBytes) bytes = g_mapped_file_get_bytes (loaded->mapped);
+
+      loaded->sha256 = catd_sha256_bytes (bytes);
+    }
+  return loaded;
+}
+
+static LoadedImage *
+loaded_image_new (const CatdOutboxItem *item)
+{
+  LoadedImage *loaded = g_new0 (LoadedImage, 1);
+
+  loaded->id = item->id;
+  loaded->path = g_strdup (item->path);
+  return loaded;
+}
 
 struct _CatdSync
 {
@@ -53,6 +106,7 @@ struct _CatdSync
   gint64           damaged_id;
   guint            damaged_count;
   gint64           resent_id;       /* the record whose lost image this run sent again */
+  GThread         *prefetch;        /* hashing the queue's next image (load_image) */
 
   CatdSyncObserver observer;
   gpointer         observer_data;
@@ -343,6 +397,51 @@ answer_clear (Answer *answer)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Answer, answer_clear)
 
+/* The hash ahead only uses a processor nothing else wants: at the lowest
+ * priority, an operator's commit always comes first. */
+static gpointer
+prefetch_thread (gpointer data)
+{
+  catd_thread_lower_priority ("sync-hash", CATD_NICE_IDLE);
+  return load_image (data);
+}
+
+/* The next image's hash, taken while the request before it is sent. */
+static void
+prefetch_start (CatdSync             *self,
+                const CatdOutboxItem *next)
+{
+  LoadedImage *loaded;
+
+  if (self->prefetch != NULL || next == NULL || !next->is_image)
+    return;
+  /* Without a thread (no memory, a thread limit) the hash is taken when
+   * the image is sent, as it always could be. */
+  loaded = loaded_image_new (next);
+  self->prefetch = g_thread_try_new ("catd-sync-hash", prefetch_thread, loaded, NULL);
+  if (self->prefetch == NULL)
+    loaded_image_free (loaded);
+}
+
+/* What the prefetch loaded, when it was for @item's row and file; NULL
+ * otherwise (the queue moved: its work is dropped). */
+static LoadedImage *
+prefetch_take (CatdSync             *self,
+               const CatdOutboxItem *item)
+{
+  LoadedImage *loaded;
+
+  if (self->prefetch == NULL)
+    return NULL;
+  loaded = g_thread_join (g_steal_pointer (&self->prefetch));
+  if (item == NULL || loaded->id != item->id || g_strcmp0 (loaded->path, item->path) != 0)
+    {
+      loaded_image_free (loaded);
+      return NULL;
+    }
+  return loaded;
+}
+
 static gint64
 parse_retry_after (const char *value)
 {
@@ -530,26 +629,26 @@ send_item (CatdSync        *self,
   *damaged = FALSE;
   if (item->is_image)
     {
-      g_autoptr(GMappedFile) mapped = g_mapped_file_new (item->path, FALSE, &local_error);
-      g_autofree char *sha = NULL;
+      g_autoptr(LoadedImage) loaded = prefetch_take (self, item);
 
+      if (loaded == NULL)
+        loaded = load_image (loaded_image_new (item));
       /* A file that no longer hashes to its name is damaged on this disk:
        * uploading it would publish the damage. */
-      if (mapped == NULL)
+      if (loaded->mapped == NULL)
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
-                       "image %s cannot be read: %s", item->ref, local_error->message);
+                       "image %s cannot be read: %s", item->ref, loaded->error->message);
           return OUTCOME_STOP;
         }
-      body = g_mapped_file_get_bytes (mapped);
-      sha = catd_sha256_bytes (body);
-      if (!g_str_equal (sha, item->ref))
+      if (!g_str_equal (loaded->sha256, item->ref))
         {
           g_set_error (error, CATD_IMAGE_ERROR, CATD_IMAGE_ERROR_INTEGRITY,
                        "image %s is damaged on disk (it hashes to %s): run catdctl check",
-                       item->ref, sha);
+                       item->ref, loaded->sha256);
           return OUTCOME_STOP;
         }
+      body = g_mapped_file_get_bytes (loaded->mapped);
       path = g_strconcat ("/api/v1/images/", item->ref, NULL);
       if (!request (self, "PUT", path, "image/tiff", body, cancellable, &answer, &local_error))
         goto no_answer;
@@ -751,11 +850,11 @@ flush_receipts (CatdSync  *self,
 }
 
 static gboolean
-drain (CatdSync        *self,
-       gboolean         once,
-       GCancellable    *cancellable,
-       CatdSyncReport  *report,
-       GError         **error)
+drain_queue (CatdSync        *self,
+             gboolean         once,
+             GCancellable    *cancellable,
+             CatdSyncReport  *report,
+             GError         **error)
 {
   gint64 last_heartbeat = 0;
   guint failures = 0;
@@ -765,7 +864,7 @@ drain (CatdSync        *self,
 
   memset (report, 0, sizeof *report);
   /* The upload is background work (catd-thread.c). */
-  catd_thread_lower_priority ("sync");
+  catd_thread_lower_priority ("sync", CATD_NICE_BACKGROUND);
   self->damaged_id = 0;
   self->damaged_count = 0;
   self->resent_id = 0;
@@ -832,6 +931,14 @@ drain (CatdSync        *self,
           continue;
         }
 
+      /* The queue's next row: an image is hashed while this one goes. */
+      if (self->prefetch == NULL)
+        {
+          g_autoptr(CatdOutboxItem) next = NULL;
+
+          if (catd_station_outbox_next (self->station, item->id, &next, NULL))
+            prefetch_start (self, next);
+        }
       outcome = send_item (self, item, cancellable, &retry_after_ms, &damaged, &reason,
                            &local_error);
       if (outcome == OUTCOME_SENT)
@@ -914,6 +1021,20 @@ drain (CatdSync        *self,
     return FALSE;
   heartbeat (self, cancellable);
   return TRUE;
+}
+
+static gboolean
+drain (CatdSync        *self,
+       gboolean         once,
+       GCancellable    *cancellable,
+       CatdSyncReport  *report,
+       GError         **error)
+{
+  gboolean ok = drain_queue (self, once, cancellable, report, error);
+
+  /* A hash the run did not get to use. */
+  prefetch_take (self, NULL);
+  return ok;
 }
 
 /**
