@@ -24,7 +24,7 @@ work = tempfile.mkdtemp(prefix="catd-shots-")
 data = os.path.join(work, "station")
 night = subprocess.run([os.path.join(catdgui.SRCDIR, "build-aux", "demo-night.sh"), data,
                         os.path.join(work, "night")],
-                       env=dict(os.environ, CATDCTL=os.environ["CATD_CATDCTL"]),
+                       env=catdgui.station_env(CATDCTL=os.environ["CATD_CATDCTL"]),
                        capture_output=True, text=True)
 if not tap.ok(night.returncode == 0, "the scripted election night fills a station"):
     tap.diag(night.stdout[-2000:] + night.stderr[-2000:])
