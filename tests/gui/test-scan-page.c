@@ -338,6 +338,22 @@ select_source (Fixture        *f,
   gtk_drop_down_set_selected (dropdown (f, 1), source);
 }
 
+/* Puts the sheets loaded in @fake in the page's feeder: its scanner is
+ * @fake's backend, @device is selected and the source is the feeder. */
+static void
+use_fake_feeder (Fixture         *f,
+                 CatdFakeScanner *fake,
+                 const char      *device)
+{
+  g_autoptr(CatdScanner) scanner =
+    catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
+
+  catd_scan_page_set_scanner (CATD_SCAN_PAGE (f->page), scanner);
+  catd_scan_page_refresh_devices (CATD_SCAN_PAGE (f->page));
+  select_device (f, device);
+  select_source (f, CATD_SCAN_SOURCE_ADF);
+}
+
 static gboolean
 preview_shown (gpointer data)
 {
@@ -579,7 +595,6 @@ test_adf_pause_and_decide (Fixture       *f,
   g_autofree char *stopped = g_strdup_printf (_("The batch stopped at page %u"), 1);
   g_autofree char *stopped2 = g_strdup_printf (_("The batch stopped at page %u"), 2);
   g_autoptr(CatdFakeScanner) fake = catd_fake_scanner_new ();
-  g_autoptr(CatdScanner) scanner = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *a_binding = NULL;
   g_autofree char *b_binding = NULL;
@@ -604,11 +619,7 @@ test_adf_pause_and_decide (Fixture       *f,
   g_assert_true (catd_fake_scanner_feed_pnm (fake, foreign_page2, &error));
   g_assert_true (catd_fake_scanner_feed_pnm (fake, b_page, &error));
   g_assert_no_error (error);
-  scanner = catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
-  catd_scan_page_set_scanner (CATD_SCAN_PAGE (f->page), scanner);
-  catd_scan_page_refresh_devices (CATD_SCAN_PAGE (f->page));
-  select_device (f, "fake:usb:001");
-  select_source (f, CATD_SCAN_SOURCE_ADF);
+  use_fake_feeder (f, fake, "fake:usb:001");
   /* The acta key is for the flatbed: a feeder reads labels. */
   g_assert_false (gtk_widget_is_sensitive (GTK_WIDGET (entry (f, 0))));
 
@@ -681,17 +692,12 @@ test_adf_cancel (Fixture       *f,
   g_autofree char *a = register_acta (f, "ca.election = 'GUB'");
   g_autofree char *a_page = render_page (f, f->station, a, "a.pnm", CATD_SYNTH_PNM);
   g_autoptr(CatdFakeScanner) fake = catd_fake_scanner_new ();
-  g_autoptr(CatdScanner) scanner = NULL;
   g_autoptr(GError) error = NULL;
 
   catd_fake_scanner_add_device (fake, "fake:usb:002", "Fakon", "FS-1");
   catd_fake_scanner_feed_blank (fake, 1700, 2200);
   g_assert_true (catd_fake_scanner_feed_pnm (fake, a_page, &error));
-  scanner = catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
-  catd_scan_page_set_scanner (CATD_SCAN_PAGE (f->page), scanner);
-  catd_scan_page_refresh_devices (CATD_SCAN_PAGE (f->page));
-  select_device (f, "fake:usb:002");
-  select_source (f, CATD_SCAN_SOURCE_ADF);
+  use_fake_feeder (f, fake, "fake:usb:002");
 
   click (f, "_Scan");
   g_assert_true (catd_gui_test_wait (decision_shown, f, WAIT_MS));
@@ -717,17 +723,12 @@ test_stop_while_paused (Fixture       *f,
   g_autofree char *a = register_acta (f, "ca.election = 'GUB'");
   g_autofree char *a_page = render_page (f, f->station, a, "a.pnm", CATD_SYNTH_PNM);
   g_autoptr(CatdFakeScanner) fake = catd_fake_scanner_new ();
-  g_autoptr(CatdScanner) scanner = NULL;
   g_autoptr(GError) error = NULL;
 
   catd_fake_scanner_add_device (fake, "fake:usb:003", "Fakon", "FS-1");
   catd_fake_scanner_feed_blank (fake, 1700, 2200);
   g_assert_true (catd_fake_scanner_feed_pnm (fake, a_page, &error));
-  scanner = catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
-  catd_scan_page_set_scanner (CATD_SCAN_PAGE (f->page), scanner);
-  catd_scan_page_refresh_devices (CATD_SCAN_PAGE (f->page));
-  select_device (f, "fake:usb:003");
-  select_source (f, CATD_SCAN_SOURCE_ADF);
+  use_fake_feeder (f, fake, "fake:usb:003");
 
   click (f, "_Scan");
   g_assert_true (catd_gui_test_wait (decision_shown, f, WAIT_MS));
