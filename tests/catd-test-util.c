@@ -325,6 +325,22 @@ catd_test_query_text (CatdStation *station,
   return value;
 }
 
+/* Writes @contents to @name in @dir, with @mode; returns the path. */
+char *
+catd_test_write_file (const char *dir,
+                      const char *name,
+                      const char *contents,
+                      int         mode)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (path, mode), ==, 0);
+  return path;
+}
+
 /* What the audit row of @clave_acta's image replacement
  * (digitalizacion.replace) says under @member: "replaces", "sha256",
  * "reason". */

@@ -41,6 +41,10 @@ void         catd_test_write_tiff_file (const char  *path,
                                         const char  *description);
 char        *catd_test_write_tiff    (const char    *dir,
                                       guint          seed);
+char        *catd_test_write_file    (const char    *dir,
+                                      const char    *name,
+                                      const char    *contents,
+                                      int            mode);
 JsonNode    *catd_test_values        (CatdStation   *station,
                                       const char    *clave_acta,
                                       guint          seed);

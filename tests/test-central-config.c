@@ -40,21 +40,6 @@ typedef struct
   char          *ca;         /* a good CA file */
 } Fixture;
 
-static char *
-write_file (Fixture    *f,
-            const char *name,
-            const char *contents,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (f->dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-  return path;
-}
-
 static void
 fixture_set_up (Fixture       *f,
                 gconstpointer  data)
@@ -63,8 +48,8 @@ fixture_set_up (Fixture       *f,
   f->station = catd_test_station_new (f->dir, "data/demo/catalog.json", &f->clock);
   f->coord = catd_test_add_user (f->station, NULL, "coord", CATD_ROLE_COORDINADOR);
   f->cap = catd_test_add_user (f->station, f->coord, "cap", CATD_ROLE_CAPTURISTA);
-  f->token = write_file (f, "token", "s3cr3t-t0ken\n", 0600);
-  f->ca = write_file (f, "ca.pem", test_ca_pem, 0644);
+  f->token = catd_test_write_file (f->dir, "token", "s3cr3t-t0ken\n", 0600);
+  f->ca = catd_test_write_file (f->dir, "ca.pem", test_ca_pem, 0644);
 }
 
 static void
@@ -291,10 +276,11 @@ test_bad_files (Fixture       *f,
                 gconstpointer  data)
 {
   const char *url = "https://central.example.org";
-  g_autofree char *readable = write_file (f, "token-644", "t0ken\n", 0644);
-  g_autofree char *empty = write_file (f, "token-empty", "\n", 0600);
-  g_autofree char *two = write_file (f, "token-two", "t0ken other\n", 0600);
-  g_autofree char *garbage = write_file (f, "not-a-ca.pem", "this is not a certificate\n", 0644);
+  g_autofree char *readable = catd_test_write_file (f->dir, "token-644", "t0ken\n", 0644);
+  g_autofree char *empty = catd_test_write_file (f->dir, "token-empty", "\n", 0600);
+  g_autofree char *two = catd_test_write_file (f->dir, "token-two", "t0ken other\n", 0600);
+  g_autofree char *garbage =
+    catd_test_write_file (f->dir, "not-a-ca.pem", "this is not a certificate\n", 0644);
   g_autofree char *missing = g_build_filename (f->dir, "missing", NULL);
   g_autofree char *folder = g_build_filename (f->dir, "images", NULL);
 
@@ -317,7 +303,7 @@ static void
 test_check_names_setting (Fixture       *f,
                           gconstpointer  data)
 {
-  g_autofree char *readable = write_file (f, "token-644", "t0ken\n", 0644);
+  g_autofree char *readable = catd_test_write_file (f->dir, "token-644", "t0ken\n", 0644);
   const struct
   {
     const char         *url;
@@ -368,7 +354,7 @@ test_refusal_keeps_settings (Fixture       *f,
                              gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *garbage = write_file (f, "not-a-ca.pem", "nothing\n", 0644);
+  g_autofree char *garbage = catd_test_write_file (f->dir, "not-a-ca.pem", "nothing\n", 0644);
   CatdCentralConfig config = { "https://central.example.org", f->token, f->ca };
 
   g_assert_true (catd_station_set_central_config (f->station, f->coord, &config, &error));

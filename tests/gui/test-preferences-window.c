@@ -48,21 +48,6 @@ typedef struct
   guint            sync_notifies;
 } Fixture;
 
-static char *
-write_file (Fixture    *f,
-            const char *name,
-            const char *contents,
-            int         mode)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (f->dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (g_chmod (path, mode), ==, 0);
-  return path;
-}
-
 static void
 running_notify_cb (GObject    *object,
                    GParamSpec *pspec,
@@ -82,8 +67,8 @@ fixture_set_up (Fixture       *f,
   f->station = catd_test_station_new (f->dir, "data/demo/catalog.json", &f->clock);
   f->coord = catd_test_add_user (f->station, NULL, "coord", CATD_ROLE_COORDINADOR);
   f->cap = catd_test_add_user (f->station, f->coord, "cap", CATD_ROLE_CAPTURISTA);
-  f->token = write_file (f, "token", "t0ken\n", 0600);
-  f->ca = write_file (f, "ca.pem", test_ca_pem, 0644);
+  f->token = catd_test_write_file (f->dir, "token", "t0ken\n", 0600);
+  f->ca = catd_test_write_file (f->dir, "ca.pem", test_ca_pem, 0644);
   f->session = catd_gui_test_session (f->station);
   f->settings = g_object_ref (catd_session_get_settings (f->session));
   /* The memory backend lives as long as the process: each test starts
@@ -365,8 +350,8 @@ static void
 test_refusals_name_the_setting (Fixture       *f,
                                 gconstpointer  data)
 {
-  g_autofree char *readable = write_file (f, "token-644", "t0ken\n", 0644);
-  g_autofree char *garbage = write_file (f, "not-a-ca.pem", "nothing\n", 0644);
+  g_autofree char *readable = catd_test_write_file (f->dir, "token-644", "t0ken\n", 0644);
+  g_autofree char *garbage = catd_test_write_file (f->dir, "not-a-ca.pem", "nothing\n", 0644);
   const struct
   {
     const char *url;
