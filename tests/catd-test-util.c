@@ -277,6 +277,47 @@ catd_test_catalog_acta (CatdStation *station,
   return clave;
 }
 
+/* The first catalog acta matching @where_sql (on catalog_acta ca and casilla
+ * c) that is not registered yet, in key order: deterministic. */
+char *
+catd_test_unregistered_acta (CatdStation *station,
+                             const char  *where_sql)
+{
+  g_autofree char *sql = g_strdup_printf ("%s AND ca.clave_acta NOT IN (SELECT clave_acta "
+                                          "FROM acta)", where_sql);
+
+  return catd_test_catalog_acta (station, sql);
+}
+
+/* Registers @clave_acta, which must succeed. */
+void
+catd_test_register (CatdStation *station,
+                    CatdUser    *acopiador,
+                    const char  *clave_acta)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CatdRegistration) reg = catd_station_register (station, acopiador, clave_acta, NULL,
+                                                           &error);
+
+  g_assert_no_error (error);
+}
+
+/* Binds a small TIFF of @seed (written in @dir) to @clave_acta as its
+ * imported image, which must succeed. */
+void
+catd_test_import (CatdStation *station,
+                  CatdUser    *digitalizador,
+                  const char  *clave_acta,
+                  const char  *dir,
+                  guint        seed)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tiff = catd_test_write_tiff (dir, seed);
+
+  catd_station_import_image (station, digitalizador, clave_acta, tiff, NULL, NULL, &error);
+  g_assert_no_error (error);
+}
+
 /* ---- reading the station's database directly ------------------------------ */
 
 static sqlite3_stmt *

@@ -56,6 +56,16 @@ JsonNode    *catd_test_values_only   (const char    *first_code,
                                       ...) G_GNUC_NULL_TERMINATED;
 char        *catd_test_catalog_acta  (CatdStation   *station,
                                       const char    *where_sql);
+char        *catd_test_unregistered_acta (CatdStation *station,
+                                          const char  *where_sql);
+void         catd_test_register      (CatdStation   *station,
+                                      CatdUser      *acopiador,
+                                      const char    *clave_acta);
+void         catd_test_import        (CatdStation   *station,
+                                      CatdUser      *digitalizador,
+                                      const char    *clave_acta,
+                                      const char    *dir,
+                                      guint          seed);
 
 gint64       catd_test_query_int     (CatdStation   *station,
                                       const char    *sql,

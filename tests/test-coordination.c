@@ -67,40 +67,6 @@ fixture_tear_down (Fixture       *f,
   g_free (f->dir);
 }
 
-/* The next catalog acta matching @where (on catalog_acta ca and casilla c)
- * that is not registered yet, in key order. */
-static char *
-next_acta (Fixture    *f,
-           const char *where)
-{
-  g_autofree char *sql = g_strdup_printf ("%s AND ca.clave_acta NOT IN (SELECT clave_acta "
-                                          "FROM acta)", where);
-
-  return catd_test_catalog_acta (f->station, sql);
-}
-
-static void
-do_register (Fixture    *f,
-             const char *clave)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CatdRegistration) reg = catd_station_register (f->station, f->aco, clave, NULL,
-                                                           &error);
-
-  g_assert_no_error (error);
-}
-
-static void
-do_scan (Fixture    *f,
-         const char *clave)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *tiff = catd_test_write_tiff (f->dir, f->seed++);
-
-  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
 typedef enum
 {
   NORMAL,
@@ -154,11 +120,11 @@ verified_acta (Fixture    *f,
                const char *where,
                Mode        mode)
 {
-  char *clave = next_acta (f, where);
+  char *clave = catd_test_unregistered_acta (f->station, where);
   g_autoptr(JsonNode) values = NULL;
 
-  do_register (f, clave);
-  do_scan (f, clave);
+  catd_test_register (f->station, f->aco, clave);
+  catd_test_import (f->station, f->dig, clave, f->dir, f->seed++);
   values = values_for (f, clave, mode);
   g_assert_cmpint (do_capture (f, f->cap_a, clave, values), ==, CATD_CAPTURE_AWAITING_PASS2);
   g_assert_cmpint (do_capture (f, f->cap_b, clave, values), ==, CATD_CAPTURE_VERIFIED);
@@ -171,12 +137,12 @@ static char *
 rekey_acta (Fixture    *f,
             const char *where)
 {
-  char *clave = next_acta (f, where);
+  char *clave = catd_test_unregistered_acta (f->station, where);
   g_autoptr(JsonNode) a = NULL;
   g_autoptr(JsonNode) b = NULL;
 
-  do_register (f, clave);
-  do_scan (f, clave);
+  catd_test_register (f->station, f->aco, clave);
+  catd_test_import (f->station, f->dig, clave, f->dir, f->seed++);
   a = catd_test_values_set (values_for (f, clave, NORMAL), "PAN", "71");
   b = catd_test_values_set (catd_test_values_copy (a), "PAN", "72");
   g_assert_cmpint (do_capture (f, f->cap_a, clave, a), ==, CATD_CAPTURE_AWAITING_PASS2);
@@ -278,7 +244,7 @@ test_progress (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) progress = NULL;
   g_autoptr(JsonNode) status = NULL;
-  g_autofree char *registered = next_acta (f, "ca.election = 'GUB'");
+  g_autofree char *registered = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
   g_autofree char *digitized = NULL;
   g_autofree char *captured = NULL;
   g_autofree char *counted = NULL;
@@ -288,13 +254,13 @@ test_progress (Fixture       *f,
   CatdElectionProgress *gub, *dip_p, *mun;
   gint64 total = 0;
 
-  do_register (f, registered);
-  digitized = next_acta (f, "ca.election = 'GUB'");
-  do_register (f, digitized);
-  do_scan (f, digitized);
-  captured = next_acta (f, "ca.election = 'GUB'");
-  do_register (f, captured);
-  do_scan (f, captured);
+  catd_test_register (f->station, f->aco, registered);
+  digitized = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
+  catd_test_register (f->station, f->aco, digitized);
+  catd_test_import (f->station, f->dig, digitized, f->dir, f->seed++);
+  captured = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
+  catd_test_register (f->station, f->aco, captured);
+  catd_test_import (f->station, f->dig, captured, f->dir, f->seed++);
   {
     g_autoptr(JsonNode) values = values_for (f, captured, NORMAL);
 
@@ -302,7 +268,7 @@ test_progress (Fixture       *f,
   }
   counted = verified_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'", NORMAL);
   excede = verified_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'", EXCEDE);
-  sin_acta = next_acta (f, "ca.election = 'GUB'");
+  sin_acta = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
   do_sin_acta (f, sin_acta, CATD_SIN_ACTA_SIN_SOBRE);
   do_fuera (f, "14ZZZZB01001", "GUB");
   dip = verified_acta (f, "ca.election = 'DIP'", NORMAL);
@@ -382,7 +348,7 @@ test_throughput (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CatdThroughput) t = NULL;
-  g_autofree char *old = next_acta (f, "ca.election = 'GUB'");
+  g_autofree char *old = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
   g_autofree char *a = NULL;
   g_autofree char *b = NULL;
   g_autofree char *c = NULL;
@@ -392,19 +358,19 @@ test_throughput (Fixture       *f,
 
   /* Four hours before: outside a two-hour window. */
   f->clock.usec = T0 - MINUTES (240);
-  do_register (f, old);
-  do_scan (f, old);
+  catd_test_register (f->station, f->aco, old);
+  catd_test_import (f->station, f->dig, old, f->dir, f->seed++);
 
   f->clock.usec = T0 + MINUTES (2);
-  a = next_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'");
-  do_register (f, a);
-  b = next_acta (f, "ca.election = 'GUB'");
-  do_register (f, b);
+  a = catd_test_unregistered_acta (f->station, "ca.election = 'GUB' AND c.tipo = 'B'");
+  catd_test_register (f->station, f->aco, a);
+  b = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
+  catd_test_register (f->station, f->aco, b);
 
   f->clock.usec = T0 + MINUTES (17);
-  do_scan (f, a);
-  c = next_acta (f, "ca.election = 'GUB'");
-  do_register (f, c);
+  catd_test_import (f->station, f->dig, a, f->dir, f->seed++);
+  c = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
+  catd_test_register (f->station, f->aco, c);
 
   f->clock.usec = T0 + MINUTES (33);
   {
@@ -427,13 +393,13 @@ test_throughput (Fixture       *f,
     g_assert_cmpint (do_capture (f, f->cap_b, a, values), ==, CATD_CAPTURE_VERIFIED);
   }
   /* Sin acta is settled at registration: acopio, not verificación. */
-  d = next_acta (f, "ca.election = 'GUB'");
+  d = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
   do_sin_acta (f, d, CATD_SIN_ACTA_PAQUETE_NO_ENTREGADO);
 
   /* A time ahead of the clock (the clock was set back) is left out. */
   f->clock.usec = T0 + MINUTES (100);
-  late = next_acta (f, "ca.election = 'GUB'");
-  do_register (f, late);
+  late = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
+  catd_test_register (f->station, f->aco, late);
 
   f->clock.usec = T0 + MINUTES (61);
   t = catd_station_throughput (f->station, 2, &error);
@@ -595,7 +561,7 @@ test_inconsistencies (Fixture       *f,
   ilegible = verified_acta (f, "ca.election = 'DIP'", ALL_ILEGIBLE);
   vacio = verified_acta (f, "ca.election = 'MUN'", ALL_SIN_DATO);
   counted = verified_acta (f, "ca.election = 'MUN'", NORMAL);
-  sin_acta = next_acta (f, "ca.election = 'DIP'");
+  sin_acta = catd_test_unregistered_acta (f->station, "ca.election = 'DIP'");
   do_sin_acta (f, sin_acta, CATD_SIN_ACTA_CASILLA_NO_INSTALADA);
   do_fuera (f, "14ZZZZB01002", "DIP");
 
@@ -613,10 +579,10 @@ test_inconsistencies (Fixture       *f,
 
   /* Pages set aside: listed unless a blank back, re-scanned at once, or
    * the acta their label names has an image by now. */
-  unscanned = next_acta (f, "ca.election = 'MUN'");
-  do_register (f, unscanned);
-  rescanned = next_acta (f, "ca.election = 'MUN'");
-  do_register (f, rescanned);
+  unscanned = catd_test_unregistered_acta (f->station, "ca.election = 'MUN'");
+  catd_test_register (f->station, f->aco, unscanned);
+  rescanned = catd_test_unregistered_acta (f->station, "ca.election = 'MUN'");
+  catd_test_register (f->station, f->aco, rescanned);
   set_page_aside (f, NULL, "skip", "no_qr");
   first_aside = catd_test_query_int (f->station, "SELECT max (seq) FROM audit", NULL);
   set_page_aside (f, unscanned, "cancel", "ok");
@@ -624,7 +590,7 @@ test_inconsistencies (Fixture       *f,
   set_page_aside (f, NULL, "blank_back", "blank");
   set_page_aside (f, NULL, "rescan", "no_qr");
   set_page_aside (f, rescanned, "skip", "ok");
-  do_scan (f, rescanned);
+  catd_test_import (f->station, f->dig, rescanned, f->dir, f->seed++);
 
   items = catd_station_inconsistencies (f->station, &error);
   g_assert_no_error (error);
@@ -699,13 +665,14 @@ test_search (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) found = NULL;
-  g_autofree char *clave = next_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'");
+  g_autofree char *clave = catd_test_unregistered_acta (f->station,
+                                                        "ca.election = 'GUB' AND c.tipo = 'B'");
   g_autofree char *casilla = g_strndup (clave, 11);
   g_autofree char *lower = NULL;
   g_autofree char *seccion = NULL;
   gint64 n_casilla, n_seccion;
 
-  do_register (f, clave);
+  catd_test_register (f->station, f->aco, clave);
   do_fuera (f, "14ZZZZB01001", "GUB");
 
   /* A casilla's key finds each of its actas, registered or not. */

@@ -72,23 +72,13 @@ values_for (Night      *n,
 }
 
 static char *
-acta (Night      *n,
-      const char *where)
-{
-  /* Skip actas already used, in key order: deterministic. */
-  g_autofree char *sql = g_strdup_printf ("%s AND ca.clave_acta NOT IN (SELECT clave_acta "
-                                          "FROM acta)", where);
-  return catd_test_catalog_acta (n->station, sql);
-}
-
-static char *
 register_and_scan (Night      *n,
                    const char *where)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(CatdRegistration) reg = NULL;
   g_autofree char *tiff = NULL;
-  char *clave = acta (n, where);
+  char *clave = catd_test_unregistered_acta (n->station, where);
 
   reg = catd_station_register (n->station, n->aco, clave, NULL, &error);
   g_assert_no_error (error);
@@ -135,7 +125,7 @@ script_night (Night *n)
   verified (n, "ca.election = 'GUB' AND c.tipo = 'S'", NORMAL);
   verified (n, "ca.election = 'GUB' AND c.tipo = 'V'", NORMAL);
   {
-    g_autofree char *clave = acta (n, "ca.election = 'GUB'");
+    g_autofree char *clave = catd_test_unregistered_acta (n->station, "ca.election = 'GUB'");
     g_autoptr(CatdRegistration) r = catd_station_sin_acta (n->station, n->aco, clave,
                                                            CATD_SIN_ACTA_PAQUETE_NO_ENTREGADO,
                                                            &error);
@@ -148,7 +138,7 @@ script_night (Night *n)
   }
   {
     /* Registered only; pass 1 only; waiting for a re-key: not settled. */
-    g_autofree char *only = acta (n, "ca.election = 'GUB'");
+    g_autofree char *only = catd_test_unregistered_acta (n->station, "ca.election = 'GUB'");
     g_autoptr(CatdRegistration) r = catd_station_register (n->station, n->aco, only, &dat,
                                                            &error);
     g_autofree char *half = register_and_scan (n, "ca.election = 'GUB'");
@@ -169,7 +159,7 @@ script_night (Night *n)
   verified (n, "ca.election = 'DIP' AND c.distrito = 2", ONE_ILEGIBLE);
   verified (n, "ca.election = 'DIP' AND c.tipo = 'S'", NORMAL);
   {
-    g_autofree char *clave = acta (n, "ca.election = 'DIP'");
+    g_autofree char *clave = catd_test_unregistered_acta (n->station, "ca.election = 'DIP'");
     g_autoptr(CatdRegistration) r = catd_station_sin_acta (n->station, n->aco, clave,
                                                            CATD_SIN_ACTA_CASILLA_NO_INSTALADA,
                                                            &error);

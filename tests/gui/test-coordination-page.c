@@ -50,38 +50,6 @@ typedef struct
 
 /* ---- the night ---------------------------------------------------------- */
 
-static char *
-next_acta (Fixture    *f,
-           const char *where)
-{
-  g_autofree char *sql = g_strdup_printf ("%s AND ca.clave_acta NOT IN (SELECT clave_acta "
-                                          "FROM acta)", where);
-
-  return catd_test_catalog_acta (f->station, sql);
-}
-
-static void
-do_register (Fixture    *f,
-             const char *clave)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(CatdRegistration) reg = catd_station_register (f->station, f->aco, clave, NULL,
-                                                           &error);
-
-  g_assert_no_error (error);
-}
-
-static void
-do_scan (Fixture    *f,
-         const char *clave)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *tiff = catd_test_write_tiff (f->dir, f->seed++);
-
-  catd_station_import_image (f->station, f->dig, clave, tiff, NULL, NULL, &error);
-  g_assert_no_error (error);
-}
-
 static CatdCaptureStatus
 keyed (CatdCaptureResult *r,
        GError            *error)
@@ -100,14 +68,14 @@ captured_acta (Fixture    *f,
                const char *rekey_pan)
 {
   g_autoptr(GError) error = NULL;
-  char *clave = next_acta (f, where);
+  char *clave = catd_test_unregistered_acta (f->station, where);
   g_autoptr(JsonNode) a = NULL;
   g_autoptr(JsonNode) b = NULL;
   g_autoptr(CatdCaptureResult) r1 = NULL;
   g_autoptr(CatdCaptureResult) r2 = NULL;
 
-  do_register (f, clave);
-  do_scan (f, clave);
+  catd_test_register (f->station, f->aco, clave);
+  catd_test_import (f->station, f->dig, clave, f->dir, f->seed++);
   a = catd_test_values_set (catd_test_values (f->station, clave, f->seed++), "PAN", a_pan);
   b = catd_test_values_set (catd_test_values_copy (a), "PAN", b_pan);
   r1 = catd_station_capture (f->station, f->cap_a, clave, a, &error);
@@ -138,7 +106,7 @@ script_night (Fixture *f)
   f->counted[1] = captured_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'", "71", "72", "71");
   f->excede = captured_acta (f, "ca.election = 'GUB' AND c.tipo = 'B'", "9999", "9999", NULL);
   f->arbitration = captured_acta (f, "ca.election = 'GUB'", "71", "72", "73");
-  f->sin_acta = next_acta (f, "ca.election = 'GUB'");
+  f->sin_acta = catd_test_unregistered_acta (f->station, "ca.election = 'GUB'");
   {
     g_autoptr(CatdRegistration) r = catd_station_sin_acta (f->station, f->aco, f->sin_acta,
                                                            CATD_SIN_ACTA_SIN_SOBRE, &error);
@@ -151,8 +119,8 @@ script_night (Fixture *f)
 
     g_assert_no_error (error);
   }
-  f->dip_registered = next_acta (f, "ca.election = 'DIP'");
-  do_register (f, f->dip_registered);
+  f->dip_registered = catd_test_unregistered_acta (f->station, "ca.election = 'DIP'");
+  catd_test_register (f->station, f->aco, f->dip_registered);
 }
 
 static void
@@ -554,7 +522,7 @@ test_search_and_history (Fixture       *f,
 
   /* An acta of the catalog not received yet. */
   {
-    g_autofree char *waiting = next_acta (f, "ca.election = 'MUN'");
+    g_autofree char *waiting = catd_test_unregistered_acta (f->station, "ca.election = 'MUN'");
 
     gtk_editable_set_text (GTK_EDITABLE (entry), waiting);
     g_signal_emit_by_name (entry, "activate");
@@ -814,9 +782,9 @@ test_clock_offset (Fixture       *f,
   catd_station_set_clock_offset (f->station, 2000, &error);
   g_assert_no_error (error);
   {
-    g_autofree char *clave = next_acta (f, "ca.election = 'MUN'");
+    g_autofree char *clave = catd_test_unregistered_acta (f->station, "ca.election = 'MUN'");
 
-    do_register (f, clave);
+    catd_test_register (f->station, f->aco, clave);
   }
   assert_count (f, "state-total", 8);
   g_assert_false (gtk_widget_get_visible (clock));
@@ -956,7 +924,7 @@ test_sync_service (Fixture       *f,
     *strchr (listen, '/') = '\0';
   central_stop (&c);
   {
-    g_autofree char *clave = next_acta (f, "ca.election = 'DIP'");
+    g_autofree char *clave = catd_test_unregistered_acta (f->station, "ca.election = 'DIP'");
     g_autoptr(GError) error = NULL;
     g_autoptr(CatdRegistration) r = catd_station_sin_acta (f->station, f->aco, clave,
                                                            CATD_SIN_ACTA_SIN_SOBRE, &error);
