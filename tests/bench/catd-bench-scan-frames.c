@@ -55,6 +55,7 @@
 /* The engine's headers first: see src/gui/catd-scan-engine.h. */
 #include "catd-scan-engine.h"
 #include "catd-fake-scanner.h"
+#include "catd-gui-test-util.h"
 
 #include "catd-application.h"
 #include "catd-scan-page.h"
@@ -152,54 +153,6 @@ after_paint_cb (GdkFrameClock *clock,
 }
 
 static GtkWidget *
-find (GtkWidget *widget,
-      GType      type,
-      guint     *nth)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    {
-      if (*nth == 0)
-        return widget;
-      (*nth)--;
-    }
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find (child, type, nth);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_nth (GtkWidget *root,
-          GType      type,
-          guint      nth)
-{
-  return find (root, type, &nth);
-}
-
-static GtkWidget *
-find_label (GtkWidget  *widget,
-            const char *text)
-{
-  if (GTK_IS_LABEL (widget) && gtk_widget_get_mapped (widget) &&
-      g_strcmp0 (gtk_label_get_text (GTK_LABEL (widget)), text) == 0)
-    return widget;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_label (child, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
 button (Bench      *bench,
         const char *msgid)
 {
@@ -207,7 +160,7 @@ button (Bench      *bench,
   GtkWidget *label;
 
   g_string_replace (text, "_", "", 0);
-  label = find_label (bench->page, text->str);
+  label = catd_gui_test_find_label (bench->page, text->str);
   g_string_free (text, TRUE);
   return label ? gtk_widget_get_ancestor (label, GTK_TYPE_BUTTON) : NULL;
 }
@@ -225,7 +178,7 @@ tick_cb (GtkWidget     *widget,
 
   if (bind != NULL && gtk_widget_is_sensitive (bind) && bench->next < bench->claves->len)
     {
-      entry = find_nth (bench->page, GTK_TYPE_ENTRY, 2);
+      entry = catd_gui_test_find (bench->page, GTK_TYPE_ENTRY, 2);
       gtk_editable_set_text (GTK_EDITABLE (entry), g_ptr_array_index (bench->claves,
                                                                       bench->next++));
       g_signal_emit_by_name (bind, "clicked");
@@ -236,7 +189,7 @@ tick_cb (GtkWidget     *widget,
 static gboolean
 is_listed (Bench *bench)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_nth (bench->page, GTK_TYPE_DROP_DOWN, 0));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (catd_gui_test_find (bench->page, GTK_TYPE_DROP_DOWN, 0));
   GListModel *model = gtk_drop_down_get_model (dropdown);
 
   return model != NULL && g_list_model_get_n_items (model) > 0;
@@ -258,7 +211,7 @@ static void
 select_device (Bench      *bench,
                const char *name)
 {
-  GtkDropDown *dropdown = GTK_DROP_DOWN (find_nth (bench->page, GTK_TYPE_DROP_DOWN, 0));
+  GtkDropDown *dropdown = GTK_DROP_DOWN (catd_gui_test_find (bench->page, GTK_TYPE_DROP_DOWN, 0));
   GListModel *model = gtk_drop_down_get_model (dropdown);
   g_autofree char *suffix = g_strdup_printf ("(%s)", name);
 
