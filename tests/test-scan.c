@@ -9,6 +9,10 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "catd-errors.h"
 #include "catd-fake-scanner.h"
@@ -394,17 +398,64 @@ assert_scanner_works (CatdScanner            *scanner,
          watch.pages->len);
 }
 
-/* A scanner on SANE that has scanned one page already.
+/* The process ids of the catd-scand helpers this test runs (one per
+ * scanner that has used SANE). */
+static GArray *
+helper_pids (void)
+{
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (int));
+  const char *entry;
+
+  while (proc != NULL && (entry = g_dir_read_name (proc)) != NULL)
+    {
+      g_autofree char *path = g_build_filename ("/proc", entry, "stat", NULL);
+      g_autofree char *stat = NULL;
+      const char *end;
+      int ppid = 0;
+      int pid;
+
+      if (!g_ascii_isdigit (*entry) || !g_file_get_contents (path, &stat, NULL, NULL))
+        continue;
+      /* "pid (comm) state ppid ...": the name may hold spaces and brackets. */
+      end = strrchr (stat, ')');
+      if (end == NULL || strstr (stat, "(catd-scand)") == NULL ||
+          sscanf (end + 1, " %*c %d", &ppid) != 1 || ppid != getpid ())
+        continue;
+      pid = atoi (entry);
+      g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+/* How many of the ids in @a are not in @b. */
+static guint
+n_missing (GArray *a,
+           GArray *b)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < a->len; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < b->len && !found; j++)
+        found = g_array_index (a, int, i) == g_array_index (b, int, j);
+      n += !found;
+    }
+  return n;
+}
+
+/* A scanner on SANE that has scanned one page already, so its helper runs.
  *
  * SANE's test backend ends its reader thread with an asynchronous
  * pthread_cancel (), and a reader cancelled inside malloc () leaves the
- * allocator's lock held: the catd-scand helper then hangs in sane_cancel (),
- * and the station only gives up on it after a minute or more. A page that
- * fails at once is cancelled while its reader starts, and the first reader
- * of a process spends longest in malloc (), setting up an arena for the
- * thread: with one page read before, the hang becomes rare enough for a
- * test that injects failures (without it, one run of
- * /scan/sane/feeder-empty in fifteen hung). */
+ * allocator's lock held. The first reader of a process spends longest in
+ * malloc (), setting up an arena for the thread, so a page that fails at
+ * once in a fresh helper is the likeliest to leave it hung. The station
+ * retires the helper after such a page and kills one that does not exit
+ * within two seconds; a page read first spares the tests that inject
+ * failures that wait. */
 static CatdScanner *
 sane_scanner_new (void)
 {
@@ -931,15 +982,33 @@ test_sane_device_errors (Fixture       *f,
                                                            CATD_SCAN_MODE_GRAY, 75,
                                                            "test-picture=Grid", option, NULL);
       g_autoptr(BatchRun) run = NULL;
+      g_autoptr(GArray) before = helper_pids ();
+      g_autoptr(GArray) after_error = NULL;
+      g_autoptr(GArray) after_page = NULL;
+      g_autoptr(GArray) after_next = NULL;
 
       run = run_batch (f, scanner, settings, &options, NULL, 0, NULL);
       check_scan_error (run->error, cases[i].code, cases[i].status);
+      /* Its reader thread was cancelled: the helper that read the page is
+       * not trusted with another. (After an I/O error, a new one looks
+       * for the device at once.) */
+      after_error = helper_pids ();
+      check (n_missing (before, after_error) == 1, "after a page failed with %s, %u helpers "
+             "ended, not one", cases[i].status, n_missing (before, after_error));
       check (g_str_has_prefix (run->error->message, "test:0: "), "the message of %s does not "
              "name the scanner: %s", cases[i].status, run->error->message);
       check (run->stored->len == 0 && run->problems->len == 0, "%s gave %u stored and %u "
              "problem pages", cases[i].status, run->stored->len, run->problems->len);
       assert_nothing_stored (f, cases[i].status);
       assert_scanner_works (scanner, good, cases[i].status);
+      after_page = helper_pids ();
+      check (n_missing (after_page, before) == 1, "the page after %s was read by %u new "
+             "helpers, not one", cases[i].status, n_missing (after_page, before));
+      /* A page read whole keeps its helper for the next. */
+      assert_scanner_works (scanner, good, cases[i].status);
+      after_next = helper_pids ();
+      check (n_missing (after_page, after_next) == 0 && n_missing (after_next, after_page) == 0,
+             "a page read whole after %s changed the helpers", cases[i].status);
     }
 
   /* And the acta takes its page once the device reads it. */

@@ -21,14 +21,22 @@
  * of the C library held for ever (see catd-scand.c). When the helper stops
  * answering, crashes or hangs, it is killed and the next request starts a
  * new one, which opens the same device again: the operator sees a device
- * error with advice, never a frozen station. */
+ * error with advice, never a frozen station.
+ *
+ * A page that stopped part-way (a jam, a cancel, any error but an empty
+ * feeder) had its reader thread cancelled, so the helper that read it
+ * may hold such a lock without showing it yet: the next page's reader
+ * would hang in the allocator. That helper is retired at the job's end,
+ * and the next job opens the device in a new one. */
 
 typedef struct
 {
   CatdScanBackend  parent;
   GSubprocess     *child;
   int              fd;           /* our end of the socket to the helper */
-  char            *open_name;    /* the device the helper has open */
+  char            *open_name;    /* the device the station has open */
+  gboolean         child_open;   /* the running helper has open_name open */
+  gboolean         page_cut;     /* this job's last page stopped part-way */
 } Proxy;
 
 /* How long a request may take before the helper is taken for hung.
@@ -92,6 +100,7 @@ stop_child (Proxy    *self,
   g_clear_object (&self->child);
   close (self->fd);
   self->fd = -1;
+  self->child_open = FALSE;
 }
 
 static gboolean
@@ -204,20 +213,31 @@ call (Proxy         *self,
   return json_node_ref (answer->json);
 }
 
-/* A helper started after another was killed has no device open: open
- * the one the worker believes is open. */
+/* Opens @name in the helper (starting one if none runs). */
+static gboolean
+open_in_child (Proxy       *self,
+               const char  *name,
+               GError     **error)
+{
+  g_autoptr(JsonNode) json = json_node_new (JSON_NODE_VALUE);
+  g_autoptr(JsonNode) answer = NULL;
+
+  json_node_set_string (json, name);
+  if (!(answer = call (self, CATD_WIRE_OPEN, json, REQUEST_TIMEOUT, error)))
+    return FALSE;
+  self->child_open = TRUE;
+  return TRUE;
+}
+
+/* A helper started after another was killed or retired (or to list the
+ * devices) has no device open: open the one the worker believes is. */
 static gboolean
 ensure_device (Proxy   *self,
                GError **error)
 {
-  g_autoptr(JsonNode) name = NULL;
-  g_autoptr(JsonNode) answer = NULL;
-
-  if (self->child != NULL || self->open_name == NULL)
+  if (self->open_name == NULL || (self->child != NULL && self->child_open))
     return TRUE;
-  name = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (name, self->open_name);
-  return (answer = call (self, CATD_WIRE_OPEN, name, REQUEST_TIMEOUT, error)) != NULL;
+  return open_in_child (self, self->open_name, error);
 }
 
 static GPtrArray *
@@ -253,14 +273,25 @@ proxy_open (CatdScanBackend  *backend,
             GError          **error)
 {
   Proxy *self = (Proxy *) backend;
-  g_autoptr(JsonNode) json = json_node_new (JSON_NODE_VALUE);
-  g_autoptr(JsonNode) answer = NULL;
 
   g_clear_pointer (&self->open_name, g_free);
-  json_node_set_string (json, name);
-  if (!(answer = call (self, CATD_WIRE_OPEN, json, REQUEST_TIMEOUT, error)))
+  if (!open_in_child (self, name, error))
     return FALSE;
   self->open_name = g_strdup (name);
+  return TRUE;
+}
+
+/* After a page cut short, the helper is not trusted with another: it is
+ * asked to close the device and exit (sane_close () cancels the page), and
+ * killed if it has not within a moment. The next request starts another.
+ * Returns whether it was retired. */
+static gboolean
+retire_after_cut_page (Proxy *self)
+{
+  if (!self->page_cut)
+    return FALSE;
+  self->page_cut = FALSE;
+  stop_child (self, FALSE);
   return TRUE;
 }
 
@@ -270,8 +301,9 @@ proxy_close (CatdScanBackend *backend)
   Proxy *self = (Proxy *) backend;
   g_autoptr(JsonNode) answer = NULL;
 
-  if (self->child != NULL && self->open_name != NULL)
+  if (!retire_after_cut_page (self) && self->child != NULL && self->child_open)
     answer = call (self, CATD_WIRE_CLOSE, NULL, REQUEST_TIMEOUT, NULL);
+  self->child_open = FALSE;
   g_clear_pointer (&self->open_name, g_free);
 }
 
@@ -290,9 +322,9 @@ proxy_configure (CatdScanBackend         *backend,
     return FALSE;
   answer = call (self, CATD_WIRE_CONFIGURE, json, REQUEST_TIMEOUT, &local_error);
   /* The first request of a job found the helper gone (helper_failed ()
-   * cleared it): it died after the last job, in the cancel SANE's test
-   * backend ends a failed page with. Nothing of this job was sent yet, so
-   * it starts again on a fresh helper, once. */
+   * cleared it): it died after the last job (a backend that crashed
+   * closing a page, say). Nothing of this job was sent yet, so it starts
+   * again on a fresh helper, once. */
   if (answer == NULL && self->child == NULL)
     {
       g_debug ("scanner helper gone between jobs (%s): starting another", local_error->message);
@@ -404,6 +436,9 @@ proxy_acquire (CatdScanBackend       *backend,
 
   if (cancel_fd >= 0)
     g_cancellable_release_fd (cancellable);
+  /* An empty feeder is told by sane_start (), before any reader runs. */
+  self->page_cut = page == NULL && (error == NULL || !g_error_matches (*error, CATD_SCAN_ERROR,
+                                                                      CATD_SCAN_ERROR_FEEDER_EMPTY));
   return page;
 }
 
@@ -413,10 +448,9 @@ proxy_end_job (CatdScanBackend *backend)
   Proxy *self = (Proxy *) backend;
   g_autoptr(JsonNode) answer = NULL;
 
-  /* After a failed page this is where a backend joins its reader thread,
-   * which may never end (see catd-scand.c): a helper that does not answer
-   * soon is killed, and the next job starts another. */
-  if (self->child != NULL)
+  /* A page read whole, or an empty feeder: the helper's sane_cancel ()
+   * ends the job. */
+  if (!retire_after_cut_page (self) && self->child != NULL)
     answer = call (self, CATD_WIRE_END_JOB, NULL, CANCEL_TIMEOUT, NULL);
 }
 

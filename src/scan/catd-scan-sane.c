@@ -19,10 +19,11 @@
  * catd-scan-proxy.c for why), on its one thread.
  *
  * A failed page is not sane_cancel ()'d where it fails: the helper answers
- * the error first, and the job's end (end_job) cancels. sane_cancel () is
- * where a backend joins its reader thread, and a reader thread cancelled in
- * the wrong place never ends: the station must hear of the jam before
- * that, and then the helper is killed if it does not come back.
+ * the error first. sane_cancel () is where a backend joins its reader
+ * thread, and a reader thread cancelled in the wrong place never ends: the
+ * station must hear of the jam before that. The station then retires this
+ * helper (its exit closes the device, which cancels the page), and kills
+ * it if it does not exit.
  *
  * Backends name the same things differently: a feeder is "ADF",
  * "Automatic Document Feeder" or "ADF Front", grey is "Gray" or
