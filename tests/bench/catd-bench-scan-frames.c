@@ -58,6 +58,7 @@
 #include "catd-gui-test-util.h"
 
 #include "catd-application.h"
+#include "catd-bench-util.h"
 #include "catd-scan-page.h"
 #include "catd-synth.h"
 #include "catd-test-util.h"
@@ -75,23 +76,6 @@ typedef struct
   GArray        *cpu;           /* gint64 main-thread CPU time at each, µs */
   gboolean       recording;
 } Bench;
-
-static G_NORETURN void die (const char *format,
-                            ...) G_GNUC_PRINTF (1, 2);
-
-static void
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fprintf (stderr, "catd-bench-scan-frames: ");
-  vfprintf (stderr, format, args);
-  fprintf (stderr, "\n");
-  va_end (args);
-  exit (1);
-}
 
 /* Wakes the main loop up now and then, so that a wait can time out. */
 static gboolean
@@ -112,7 +96,7 @@ spin_until (gboolean (*cond) (Bench *),
   while (!cond (bench))
     {
       if (g_get_monotonic_time () > until)
-        die ("%s did not happen within %u s", what, seconds);
+        catd_bench_die ("%s did not happen within %u s", what, seconds);
       g_main_context_iteration (NULL, TRUE);
     }
   g_source_remove (wake);
@@ -225,7 +209,7 @@ select_device (Bench      *bench,
           return;
         }
     }
-  die ("scanner %s is not listed", name);
+  catd_bench_die ("scanner %s is not listed", name);
 }
 
 static int
@@ -330,14 +314,14 @@ main (int   argc,
   set_environment (argv[0]);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    die ("%s", error->message);
+    catd_bench_die ("%s", error->message);
   sane = g_str_equal (backend, "sane");
   if (!sane && !g_str_equal (backend, "fake"))
-    die ("--backend must be sane or fake");
+    catd_bench_die ("--backend must be sane or fake");
   if (sane)
     pages = 10;     /* the test backend's feeder holds ten sheets */
   if (pages < 1 || pages > 200)
-    die ("--pages must be between 1 and 200");
+    catd_bench_die ("--pages must be between 1 and 200");
   if (label == NULL)
     label = g_strdup (backend);
 
@@ -362,7 +346,7 @@ main (int   argc,
                                                                &error);
 
       if (reg == NULL)
-        die ("registering %s: %s", clave, error->message);
+        catd_bench_die ("registering %s: %s", clave, error->message);
       g_ptr_array_add (bench.claves, clave);
     }
 
@@ -381,7 +365,7 @@ main (int   argc,
           if (!catd_synth_render (bench.station, g_ptr_array_index (bench.claves, i), &options,
                                   path, NULL, &error) ||
               !catd_fake_scanner_feed_pnm (fake, path, &error))
-            die ("drawing page %d: %s", i, error->message);
+            catd_bench_die ("drawing page %d: %s", i, error->message);
         }
       scanner = catd_scanner_new_for_backend (catd_fake_scanner_create_backend (fake));
     }
@@ -425,7 +409,7 @@ main (int   argc,
   t0 = g_get_monotonic_time ();
   g_signal_emit_by_name (button (&bench, "_Scan"), "clicked");
   if (!catd_scan_page_get_busy (CATD_SCAN_PAGE (bench.page)))
-    die ("the scan did not start");
+    catd_bench_die ("the scan did not start");
   spin_until (is_idle, &bench, 600, "the batch's end");
   t1 = g_get_monotonic_time ();
   bench.recording = FALSE;
@@ -434,7 +418,7 @@ main (int   argc,
 
   stored = catd_test_query_int (bench.station, "SELECT count(*) FROM acta_image", NULL);
   if (stored != pages)
-    die ("%" G_GINT64_FORMAT " of %d pages were stored", stored, pages);
+    catd_bench_die ("%" G_GINT64_FORMAT " of %d pages were stored", stored, pages);
 
   printf ("scan_frames.%s.pages %" G_GINT64_FORMAT "\n", label, stored);
   printf ("scan_frames.%s.seconds %.2f\n", label, (t1 - t0) / (double)G_USEC_PER_SEC);

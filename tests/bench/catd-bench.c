@@ -68,9 +68,8 @@
 #include "catd-station.h"
 #include "catd-synth.h"
 #include "catd-tiff.h"
+#include "catd-bench-util.h"
 #include "catd-test-util.h"
-
-#define PIN "1234"
 
 /* ---- sync accounting ------------------------------------------------------ */
 
@@ -268,36 +267,6 @@ sql_profile_report (const char *title,
 
 /* ---- small helpers ---------------------------------------------------------- */
 
-static double
-now_ms (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-G_GNUC_NORETURN G_GNUC_PRINTF (1, 2) static void
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  fputs ("catd-bench: ", stderr);
-  va_start (args, format);
-  vfprintf (stderr, format, args);
-  va_end (args);
-  fputc ('\n', stderr);
-  exit (1);
-}
-
-static void
-die_error (const char *what,
-           GError     *error)
-{
-  die ("%s: %s", what, error ? error->message : "unknown error");
-}
-
 static int
 cmp_double (gconstpointer a,
             gconstpointer b)
@@ -352,19 +321,6 @@ print_over_one (const char *key,
   printf ("%s.over1 %.4f\n", key, samples->len ? (double)over / samples->len : 0);
 }
 
-static void
-add_sample (GArray *array,
-            double  value)
-{
-  g_array_append_val (array, value);
-}
-
-static GArray *
-samples_new (void)
-{
-  return g_array_new (FALSE, FALSE, sizeof (double));
-}
-
 /* ---- the bare SQLite baseline -------------------------------------------------- */
 
 typedef struct
@@ -381,7 +337,7 @@ baseline_exec (Baseline   *b,
   char *message = NULL;
 
   if (sqlite3_exec (b->db, sql, NULL, NULL, &message) != SQLITE_OK)
-    die ("baseline: %s: %s", sql, message);
+    catd_bench_die ("baseline: %s: %s", sql, message);
 }
 
 /* The same pragmas as catd_store_open(); a table with a key, a time and a
@@ -393,7 +349,7 @@ baseline_open (Baseline   *b,
   memset (b, 0, sizeof *b);
   if (sqlite3_open_v2 (path, &b->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                        SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
-    die ("baseline: cannot open %s: %s", path, sqlite3_errmsg (b->db));
+    catd_bench_die ("baseline: cannot open %s: %s", path, sqlite3_errmsg (b->db));
   sqlite3_busy_timeout (b->db, 10000);
   baseline_exec (b, "PRAGMA journal_mode = WAL;"
                     "PRAGMA synchronous = FULL;"
@@ -403,7 +359,7 @@ baseline_open (Baseline   *b,
                     "clave TEXT NOT NULL UNIQUE, at TEXT NOT NULL, body TEXT NOT NULL) STRICT");
   if (sqlite3_prepare_v3 (b->db, "INSERT INTO t (clave, at, body) VALUES (?, ?, ?)", -1,
                           SQLITE_PREPARE_PERSISTENT, &b->insert, NULL) != SQLITE_OK)
-    die ("baseline: %s", sqlite3_errmsg (b->db));
+    catd_bench_die ("baseline: %s", sqlite3_errmsg (b->db));
 }
 
 static void
@@ -431,7 +387,7 @@ baseline_commit (Baseline *b,
   double t0, t1;
   int rc;
 
-  t0 = now_ms ();
+  t0 = catd_bench_now_ms ();
   baseline_exec (b, "BEGIN IMMEDIATE");
   sqlite3_bind_text (b->insert, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (b->insert, 2, at, -1, SQLITE_STATIC);
@@ -439,41 +395,18 @@ baseline_commit (Baseline *b,
   rc = sqlite3_step (b->insert);
   sqlite3_reset (b->insert);
   if (rc != SQLITE_DONE)
-    die ("baseline insert: %s", sqlite3_errmsg (b->db));
+    catd_bench_die ("baseline insert: %s", sqlite3_errmsg (b->db));
   baseline_exec (b, "COMMIT");
-  t1 = now_ms ();
+  t1 = catd_bench_now_ms ();
   if (syncs)
-    add_sample (syncs, g_atomic_int_get (&sync_count) - s0);
+    catd_bench_add_sample (syncs, g_atomic_int_get (&sync_count) - s0);
   if (kib)
-    add_sample (kib, (write_bytes - w0) / 1024.0);
+    catd_bench_add_sample (kib, (write_bytes - w0) / 1024.0);
   b->next++;
   return t1 - t0;
 }
 
 /* ---- station helpers ----------------------------------------------------------- */
-
-static CatdStation *
-open_station (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  CatdStation *station = catd_station_open (dir, &error);
-
-  if (station == NULL)
-    die_error ("opening the station", error);
-  return station;
-}
-
-static CatdUser *
-login (CatdStation *station,
-       const char  *name)
-{
-  g_autoptr(GError) error = NULL;
-  CatdUser *user = catd_station_authenticate (station, name, PIN, &error);
-
-  if (user == NULL)
-    die_error (name, error);
-  return user;
-}
 
 typedef struct
 {
@@ -488,11 +421,11 @@ static void
 users_login (CatdStation *station,
              Users       *users)
 {
-  users->coord = login (station, "coord");
-  users->acop = login (station, "acop");
-  users->digi = login (station, "digi");
-  users->cap1 = login (station, "cap1");
-  users->cap2 = login (station, "cap2");
+  users->coord = catd_bench_login (station, "coord");
+  users->acop = catd_bench_login (station, "acop");
+  users->digi = catd_bench_login (station, "digi");
+  users->cap1 = catd_bench_login (station, "cap1");
+  users->cap2 = catd_bench_login (station, "cap2");
 }
 
 static void
@@ -507,34 +440,14 @@ users_clear (Users *users)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Users, users_clear)
 
-/* Runs a query of one text column through the store's connection. */
-static GPtrArray *
-query_strings (CatdStation *station,
-               const char  *sql,
-               const char  *param)
-{
-  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
-  GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    die ("%s: %s", sql, sqlite3_errmsg (db));
-  if (param)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (result, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
-  return result;
-}
-
 /* Every catalog acta in a fixed pseudo-random order (actas do not reach a
  * CATD in key order), the same for the same seed. */
 static GPtrArray *
 shuffled_catalog (CatdStation *station,
                   guint        seed)
 {
-  GPtrArray *all = query_strings (station, "SELECT clave_acta FROM catalog_acta "
-                                  "ORDER BY clave_acta", NULL);
+  GPtrArray *all = catd_bench_query_strings (station, "SELECT clave_acta FROM catalog_acta "
+                                             "ORDER BY clave_acta", NULL);
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
 
   for (guint i = all->len; i > 1; i--)
@@ -554,11 +467,11 @@ unregistered (CatdStation *station,
               guint        seed)
 {
   g_autoptr(GPtrArray) order = shuffled_catalog (station, seed);
-  g_autoptr(GPtrArray) registered = query_strings (station, "SELECT clave_acta FROM acta",
-                                                   NULL);
+  g_autoptr(GPtrArray) registered = NULL;
   g_autoptr(GHashTable) done = g_hash_table_new (g_str_hash, g_str_equal);
   GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
 
+  registered = catd_bench_query_strings (station, "SELECT clave_acta FROM acta", NULL);
   for (guint i = 0; i < registered->len; i++)
     g_hash_table_add (done, registered->pdata[i]);
   for (guint i = 0; i < order->len; i++)
@@ -601,32 +514,32 @@ cmd_users (const char *dir)
     { "cap1", CATD_ROLE_CAPTURISTA },
     { "cap2", CATD_ROLE_CAPTURISTA },
   };
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(CatdUser) coord = NULL;
-  g_autoptr(GArray) hash_ms = samples_new ();
-  g_autoptr(GArray) verify_ms = samples_new ();
+  g_autoptr(GArray) hash_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) verify_ms = catd_bench_samples_new ();
 
   for (guint i = 0; i < G_N_ELEMENTS (users); i++)
     {
       g_autoptr(GError) error = NULL;
       g_autoptr(CatdUser) user = NULL;
-      double t0 = now_ms ();
+      double t0 = catd_bench_now_ms ();
 
       user = catd_station_add_user (station, coord, users[i].login, users[i].login,
-                                    users[i].role, PIN, &error);
+                                    users[i].role, CATD_BENCH_PIN, &error);
       if (user == NULL)
-        die_error ("adding the bench users", error);
-      add_sample (hash_ms, now_ms () - t0);
+        catd_bench_die_error ("adding the bench users", error);
+      catd_bench_add_sample (hash_ms, catd_bench_now_ms () - t0);
       if (coord == NULL)
         coord = g_object_ref (user);
     }
 
   for (guint i = 0; i < 10; i++)
     {
-      double t0 = now_ms ();
-      g_autoptr(CatdUser) user = login (station, "acop");
+      double t0 = catd_bench_now_ms ();
+      g_autoptr(CatdUser) user = catd_bench_login (station, "acop");
 
-      add_sample (verify_ms, now_ms () - t0);
+      catd_bench_add_sample (verify_ms, catd_bench_now_ms () - t0);
     }
 
   print_stats ("pin.add_user_ms", hash_ms);
@@ -654,7 +567,7 @@ warm_up (CatdStation *station,
       !(values = catd_test_values (station, clave, g_str_hash (clave))) ||
       !(r1 = catd_station_capture (station, users->cap1, clave, values, &error)) ||
       !(r2 = catd_station_capture (station, users->cap2, clave, values, &error)))
-    die_error (clave, error);
+    catd_bench_die_error (clave, error);
 }
 
 /* Times register, import, pass 1 and pass 2 of @n actas not registered yet
@@ -669,7 +582,7 @@ cmd_latency (const char *dir,
              guint       seed,
              gboolean    profile)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
   g_autoptr(GPtrArray) todo = unregistered (station, seed);
   g_autoptr(GPtrArray) claves = g_ptr_array_new_with_free_func (g_free);
@@ -680,17 +593,18 @@ cmd_latency (const char *dir,
   Baseline b;
 
   if (todo->len < n + 1)
-    die ("only %u actas left to register, %u asked (one more for the warm-up)", todo->len, n);
+    catd_bench_die ("only %u actas left to register, %u asked (one more for the warm-up)",
+                    todo->len, n);
   for (guint i = 1; i <= n; i++)
     g_ptr_array_add (claves, g_strdup (todo->pdata[i]));
   for (guint p = 0; p < 4; p++)
     {
-      ms[p] = samples_new ();
-      syncs[p] = samples_new ();
-      kib[p] = samples_new ();
-      base_ms[p] = samples_new ();
-      base_syncs[p] = samples_new ();
-      base_kib[p] = samples_new ();
+      ms[p] = catd_bench_samples_new ();
+      syncs[p] = catd_bench_samples_new ();
+      kib[p] = catd_bench_samples_new ();
+      base_ms[p] = catd_bench_samples_new ();
+      base_syncs[p] = catd_bench_samples_new ();
+      base_kib[p] = catd_bench_samples_new ();
     }
   users_login (station, &users);
   baseline_open (&b, baseline_db);
@@ -715,16 +629,16 @@ cmd_latency (const char *dir,
       int s0;
       double t0;
 
-      add_sample (base_ms[0], baseline_commit (&b, base_syncs[0], base_kib[0]));
+      catd_bench_add_sample (base_ms[0], baseline_commit (&b, base_syncs[0], base_kib[0]));
       s0 = g_atomic_int_get (&sync_count);
       w0 = write_bytes;
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       reg = catd_station_register (station, users.acop, clave, NULL, &error);
-      add_sample (ms[0], now_ms () - t0);
-      add_sample (syncs[0], g_atomic_int_get (&sync_count) - s0);
-      add_sample (kib[0], (write_bytes - w0) / 1024.0);
+      catd_bench_add_sample (ms[0], catd_bench_now_ms () - t0);
+      catd_bench_add_sample (syncs[0], g_atomic_int_get (&sync_count) - s0);
+      catd_bench_add_sample (kib[0], (write_bytes - w0) / 1024.0);
       if (reg == NULL)
-        die_error (clave, error);
+        catd_bench_die_error (clave, error);
     }
   if (profile)
     {
@@ -742,16 +656,16 @@ cmd_latency (const char *dir,
       double t0;
       gboolean ok;
 
-      add_sample (base_ms[1], baseline_commit (&b, base_syncs[1], base_kib[1]));
+      catd_bench_add_sample (base_ms[1], baseline_commit (&b, base_syncs[1], base_kib[1]));
       s0 = g_atomic_int_get (&sync_count);
       w0 = write_bytes;
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       ok = catd_station_import_image (station, users.digi, clave, page, NULL, NULL, &error);
-      add_sample (ms[1], now_ms () - t0);
-      add_sample (syncs[1], g_atomic_int_get (&sync_count) - s0);
-      add_sample (kib[1], (write_bytes - w0) / 1024.0);
+      catd_bench_add_sample (ms[1], catd_bench_now_ms () - t0);
+      catd_bench_add_sample (syncs[1], g_atomic_int_get (&sync_count) - s0);
+      catd_bench_add_sample (kib[1], (write_bytes - w0) / 1024.0);
       if (!ok)
-        die_error (clave, error);
+        catd_bench_die_error (clave, error);
       if (profile)
         sqlite3_trace_v2 (db, 0, NULL, NULL);
       g_ptr_array_add (values, catd_test_values (station, clave, g_str_hash (clave)));
@@ -777,20 +691,20 @@ cmd_latency (const char *dir,
           int s0;
           double t0;
 
-          add_sample (base_ms[2 + pass], baseline_commit (&b, base_syncs[2 + pass],
-                                                          base_kib[2 + pass]));
+          catd_bench_add_sample (base_ms[2 + pass], baseline_commit (&b, base_syncs[2 + pass],
+                                                                     base_kib[2 + pass]));
           s0 = g_atomic_int_get (&sync_count);
           w0 = write_bytes;
-          t0 = now_ms ();
+          t0 = catd_bench_now_ms ();
           result = catd_station_capture (station, user, clave, values->pdata[i], &error);
-          add_sample (ms[2 + pass], now_ms () - t0);
-          add_sample (syncs[2 + pass], g_atomic_int_get (&sync_count) - s0);
-          add_sample (kib[2 + pass], (write_bytes - w0) / 1024.0);
+          catd_bench_add_sample (ms[2 + pass], catd_bench_now_ms () - t0);
+          catd_bench_add_sample (syncs[2 + pass], g_atomic_int_get (&sync_count) - s0);
+          catd_bench_add_sample (kib[2 + pass], (write_bytes - w0) / 1024.0);
           if (result == NULL)
-            die_error (clave, error);
+            catd_bench_die_error (clave, error);
           if (result->status != expected)
-            die ("%s: pass %u answered %s", clave, pass + 1,
-                 catd_capture_status_to_string (result->status));
+            catd_bench_die ("%s: pass %u answered %s", clave, pass + 1,
+                            catd_capture_status_to_string (result->status));
         }
       if (profile)
         sql_profile_report (pass == 0 ? "capture pass 1" : "capture pass 2", n);
@@ -830,8 +744,8 @@ static GPtrArray *
 actas_in_state (CatdStation *station,
                 const char  *state)
 {
-  return query_strings (station, "SELECT clave_acta FROM acta WHERE state = ? "
-                        "AND catalog_acta IS NOT NULL ORDER BY id", state);
+  return catd_bench_query_strings (station, "SELECT clave_acta FROM acta WHERE state = ? "
+                                   "AND catalog_acta IS NOT NULL ORDER BY id", state);
 }
 
 static void
@@ -859,11 +773,11 @@ cmd_populate (const char *dir,
               guint       seed,
               gboolean    durable)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(GPtrArray) todo = unregistered (station, seed);
   g_auto(Users) users = { 0 };
   static const char *phases[] = { "register", "import", "pass1", "pass2" };
-  double total_start = now_ms ();
+  double total_start = catd_bench_now_ms ();
   guint total = 0;
 
   users_login (station, &users);
@@ -873,7 +787,7 @@ cmd_populate (const char *dir,
   for (guint p = 0; p < 4; p++)
     {
       g_autoptr(GPtrArray) claves = NULL;
-      double api_ms = 0, wall_start = now_ms ();
+      double api_ms = 0, wall_start = catd_bench_now_ms ();
       int s0 = g_atomic_int_get (&sync_count);
 
       if (p == 0)
@@ -900,7 +814,7 @@ cmd_populate (const char *dir,
           else if (p >= 2)
             values = catd_test_values (station, clave, g_str_hash (clave));
 
-          t0 = now_ms ();
+          t0 = catd_bench_now_ms ();
           switch (p)
             {
             case 0:
@@ -922,24 +836,24 @@ cmd_populate (const char *dir,
                                                values, &error);
                 ok = result != NULL;
                 if (ok && p == 3 && result->status != CATD_CAPTURE_VERIFIED)
-                  die ("%s: pass 2 answered %s", clave,
-                       catd_capture_status_to_string (result->status));
+                  catd_bench_die ("%s: pass 2 answered %s", clave,
+                                  catd_capture_status_to_string (result->status));
               }
               break;
             }
-          api_ms += now_ms () - t0;
+          api_ms += catd_bench_now_ms () - t0;
           if (!ok)
-            die_error (clave, error);
+            catd_bench_die_error (clave, error);
           if ((i + 1) % 5000 == 0)
             g_printerr ("  populate %s: %u/%u\n", phases[p], i + 1, claves->len);
         }
-      report_phase (phases[p], claves->len, api_ms, now_ms () - wall_start,
+      report_phase (phases[p], claves->len, api_ms, catd_bench_now_ms () - wall_start,
                     g_atomic_int_get (&sync_count) - s0);
       total += claves->len;
     }
 
   printf ("populate.total.actions %u\n", total);
-  printf ("populate.total.wall_s %.3f\n", (now_ms () - total_start) / 1000);
+  printf ("populate.total.wall_s %.3f\n", (catd_bench_now_ms () - total_start) / 1000);
   sync_skip = FALSE;
   return 0;
 }
@@ -951,11 +865,11 @@ cmd_pick (const char *dir,
           guint       n,
           guint       seed)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(GPtrArray) todo = unregistered (station, seed);
 
   if (todo->len < n)
-    die ("only %u actas left to register, %u asked", todo->len, n);
+    catd_bench_die ("only %u actas left to register, %u asked", todo->len, n);
   for (guint i = 0; i < n; i++)
     printf ("%s\n", (char *)todo->pdata[i]);
   return 0;
@@ -996,9 +910,9 @@ coord_search (CatdStation *station, CatdUser *coord, GError **error)
 static gboolean
 coord_history (CatdStation *station, CatdUser *coord, GError **error)
 {
-  g_autoptr(GPtrArray) keys = query_strings (station, "SELECT clave_acta FROM acta "
-                                             "ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 2 "
-                                             "FROM acta)", NULL);
+  g_autoptr(GPtrArray) keys = catd_bench_query_strings (station, "SELECT clave_acta FROM acta "
+                                                        "ORDER BY id LIMIT 1 OFFSET "
+                                                        "(SELECT count(*) / 2 FROM acta)", NULL);
   g_autoptr(GPtrArray) result = NULL;
 
   if (keys->len == 0)
@@ -1051,7 +965,7 @@ measure_coordination (CatdStation *station,
 
   for (guint q = 0; q < G_N_ELEMENTS (queries); q++)
     {
-      g_autoptr(GArray) ms = samples_new ();
+      g_autoptr(GArray) ms = catd_bench_samples_new ();
       g_autofree char *key = g_strconcat ("query.coord.", queries[q].name, "_ms", NULL);
 
       if (profile)
@@ -1059,11 +973,11 @@ measure_coordination (CatdStation *station,
       for (guint i = 0; i < 20; i++)
         {
           g_autoptr(GError) error = NULL;
-          double t0 = now_ms ();
+          double t0 = catd_bench_now_ms ();
 
           if (!queries[q].func (station, coord, &error))
-            die_error (queries[q].name, error);
-          add_sample (ms, now_ms () - t0);
+            catd_bench_die_error (queries[q].name, error);
+          catd_bench_add_sample (ms, catd_bench_now_ms () - t0);
         }
       print_stats (key, ms);
       if (profile)
@@ -1080,17 +994,17 @@ cmd_query (const char *dir,
            const char *out,
            gboolean    profile)
 {
-  g_autoptr(GArray) status_ms = samples_new ();
+  g_autoptr(GArray) status_ms = catd_bench_samples_new ();
   g_autoptr(CatdStation) station = NULL;
   g_autoptr(CatdUser) coord = NULL;
   g_autoptr(GPtrArray) elections = NULL;
   struct rusage ru;
   double t0;
 
-  t0 = now_ms ();
-  station = open_station (dir);
-  printf ("query.open_ms %.4f\n", now_ms () - t0);
-  coord = login (station, "coord");
+  t0 = catd_bench_now_ms ();
+  station = catd_bench_open_station (dir);
+  printf ("query.open_ms %.4f\n", catd_bench_now_ms () - t0);
+  coord = catd_bench_login (station, "coord");
 
   if (profile)
     sql_profile_start (catd_store_get_db (catd_station_get_store (station)));
@@ -1099,15 +1013,15 @@ cmd_query (const char *dir,
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) node = NULL;
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       node = catd_station_status (station, &error);
-      add_sample (status_ms, now_ms () - t0);
+      catd_bench_add_sample (status_ms, catd_bench_now_ms () - t0);
       if (node == NULL)
-        die_error ("status", error);
+        catd_bench_die_error ("status", error);
       /* The first call reads its pages from the OS into SQLite's cache, as
        * every catdctl status process does. */
       if (i == 0)
-        printf ("query.status_first_ms %.4f\n", now_ms () - t0);
+        printf ("query.status_first_ms %.4f\n", catd_bench_now_ms () - t0);
     }
   print_stats ("query.status_ms", status_ms);
   if (profile)
@@ -1119,17 +1033,17 @@ cmd_query (const char *dir,
   /* The upload client's every step starts by asking for the queue's head;
    * on this station every upload is still queued. */
   {
-    g_autoptr(GArray) next_ms = samples_new ();
+    g_autoptr(GArray) next_ms = catd_bench_samples_new ();
 
     for (guint i = 0; i < 20; i++)
       {
         g_autoptr(GError) error = NULL;
         g_autoptr(CatdOutboxItem) item = NULL;
 
-        t0 = now_ms ();
+        t0 = catd_bench_now_ms ();
         if (!catd_station_outbox_next (station, 0, &item, &error))
-          die_error ("the upload queue", error);
-        add_sample (next_ms, now_ms () - t0);
+          catd_bench_die_error ("the upload queue", error);
+        catd_bench_add_sample (next_ms, catd_bench_now_ms () - t0);
       }
     print_stats ("query.outbox_next_ms", next_ms);
     if (profile)
@@ -1142,7 +1056,7 @@ cmd_query (const char *dir,
   measure_coordination (station, coord, profile);
 
   g_mkdir_with_parents (out, 0700);
-  elections = query_strings (station, "SELECT id FROM election ORDER BY position", NULL);
+  elections = catd_bench_query_strings (station, "SELECT id FROM election ORDER BY position", NULL);
   for (guint i = 0; i < elections->len; i++)
     {
       const char *election = elections->pdata[i];
@@ -1152,17 +1066,17 @@ cmd_query (const char *dir,
       g_autofree char *path = g_build_filename (out, name, NULL);
       guint lines = 0;
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       csv = catd_station_export_prep_csv (station, coord, election, '|', &error);
-      printf ("query.export.%s.ms %.3f\n", election, now_ms () - t0);
+      printf ("query.export.%s.ms %.3f\n", election, catd_bench_now_ms () - t0);
       if (csv == NULL)
-        die_error ("export", error);
+        catd_bench_die_error ("export", error);
       for (const char *c = csv; *c; c++)
         lines += *c == '\n';
       printf ("query.export.%s.bytes %zu\n", election, strlen (csv));
       printf ("query.export.%s.rows %u\n", election, lines >= 4 ? lines - 4 : 0);
       if (!g_file_set_contents (path, csv, -1, &error))
-        die_error (path, error);
+        catd_bench_die_error (path, error);
     }
   if (profile)
     sql_profile_report ("export (per election)", elections->len);
@@ -1181,7 +1095,7 @@ static int
 cmd_pages (const char *dir,
            const char *scratch)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   CatdStore *store = catd_station_get_store (station);
   sqlite3_stmt *stmt = catd_store_prepare (store, "SELECT clave_acta FROM catalog_acta "
                                            "ORDER BY clave_acta LIMIT 10", NULL);
@@ -1205,18 +1119,18 @@ cmd_pages (const char *dir,
       t0 = g_get_monotonic_time ();
       if (!catd_synth_render (station, g_ptr_array_index (claves, i), &options, path, NULL,
                               &error))
-        die_error ("drawing a page", error);
+        catd_bench_die_error ("drawing a page", error);
       g_print ("pages.synth_ms %.3f\n", (g_get_monotonic_time () - t0) / 1000.0);
       gray = catd_test_read_pnm (path, &width, &height);
 
       t0 = g_get_monotonic_time ();
       check = catd_station_check_page (station, gray, width, height, width, &error);
       if (check == NULL)
-        die_error ("checking a page", error);
+        catd_bench_die_error ("checking a page", error);
       g_print ("pages.check_ms %.3f\n", (g_get_monotonic_time () - t0) / 1000.0);
       if (g_strcmp0 (check->clave_acta, g_ptr_array_index (claves, i)) != 0)
-        die ("page %s: its QR read back as %s", (char *)g_ptr_array_index (claves, i),
-             check->clave_acta ? check->clave_acta : "nothing");
+        catd_bench_die ("page %s: its QR read back as %s", (char *)g_ptr_array_index (claves, i),
+                        check->clave_acta ? check->clave_acta : "nothing");
     }
   return 0;
 }
@@ -1239,17 +1153,17 @@ cmd_commits (const char *db,
              const char *label,
              guint       n)
 {
-  g_autoptr(GArray) ms = samples_new ();
+  g_autoptr(GArray) ms = catd_bench_samples_new ();
   g_autofree char *key = g_strdup_printf ("%s.ms", label);
   double t0;
   Baseline b;
 
   baseline_open (&b, db);
   baseline_commit (&b, NULL, NULL);
-  t0 = now_ms ();
+  t0 = catd_bench_now_ms ();
   for (guint i = 0; i < n; i++)
-    add_sample (ms, baseline_commit (&b, NULL, NULL));
-  printf ("%s.per_s %.3f\n", label, n / ((now_ms () - t0) / 1000));
+    catd_bench_add_sample (ms, baseline_commit (&b, NULL, NULL));
+  printf ("%s.per_s %.3f\n", label, n / ((catd_bench_now_ms () - t0) / 1000));
   print_stats (key, ms);
   baseline_close (&b);
   return 0;
@@ -1269,10 +1183,10 @@ cmd_run (const char  *key,
   pid_t pid;
 
   fflush (stdout);
-  t0 = now_ms ();
+  t0 = catd_bench_now_ms ();
   pid = fork ();
   if (pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    catd_bench_die ("fork: %s", g_strerror (errno));
   if (pid == 0)
     {
       if (!keep_stdout)
@@ -1287,8 +1201,8 @@ cmd_run (const char  *key,
       _exit (127);
     }
   if (wait4 (pid, &status, 0, &ru) < 0)
-    die ("wait4: %s", g_strerror (errno));
-  t1 = now_ms ();
+    catd_bench_die ("wait4: %s", g_strerror (errno));
+  t1 = catd_bench_now_ms ();
 
   /* bench.sh reads these from stderr when the command's own stdout is
    * kept, so they go where the caller asked: stdout unless --stdout. */
@@ -1329,7 +1243,7 @@ static void
 hold_main_context (void)
 {
   if (!g_main_context_acquire (g_main_context_default ()))
-    die ("cannot own the default main context");
+    catd_bench_die ("cannot own the default main context");
 }
 
 /* Registers @n actas not registered yet (set-up, not a measure) and returns
@@ -1344,7 +1258,7 @@ register_actas (CatdStation *station,
   GPtrArray *claves = g_ptr_array_new_with_free_func (g_free);
 
   if (todo->len < n)
-    die ("only %u actas left to register, %u asked", todo->len, n);
+    catd_bench_die ("only %u actas left to register, %u asked", todo->len, n);
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(GError) error = NULL;
@@ -1352,7 +1266,7 @@ register_actas (CatdStation *station,
 
       reg = catd_station_register (station, acop, todo->pdata[i], NULL, &error);
       if (reg == NULL)
-        die_error (todo->pdata[i], error);
+        catd_bench_die_error (todo->pdata[i], error);
       g_ptr_array_add (claves, g_strdup (todo->pdata[i]));
     }
   return claves;
@@ -1364,8 +1278,8 @@ cmd_register (const char *dir,
               guint       n,
               guint       seed)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
-  g_autoptr(CatdUser) acop = login (station, "acop");
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
+  g_autoptr(CatdUser) acop = catd_bench_login (station, "acop");
   g_autoptr(GPtrArray) claves = register_actas (station, acop, n, seed);
 
   for (guint i = 0; i < claves->len; i++)
@@ -1413,7 +1327,7 @@ write_color_page (const char   *path,
   f = fopen (path, "wb");
   if (f == NULL || fprintf (f, "P6\n%u %u\n255\n", width, height) < 0 ||
       fwrite (rgb, 1, 3 * n, f) != 3 * n || fclose (f) != 0)
-    die ("cannot write %s: %s", path, g_strerror (errno));
+    catd_bench_die ("cannot write %s: %s", path, g_strerror (errno));
 }
 
 /* A synthetic Letter page of @clave at 300 dpi, as the pnm backend serves
@@ -1426,13 +1340,13 @@ cmd_scan_page (const char *dir,
                gboolean    color,
                guint       seed)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(GError) error = NULL;
   CatdSynthOptions options = { .dpi = 300, .seed = seed, .noise = TRUE, .skew_degrees = 1.0 };
   g_autofree char *gray_path = color ? g_strconcat (out, ".pgm", NULL) : g_strdup (out);
 
   if (!catd_synth_render (station, clave, &options, gray_path, NULL, &error))
-    die_error ("drawing a page", error);
+    catd_bench_die_error ("drawing a page", error);
   if (color)
     {
       guint width, height;
@@ -1461,7 +1375,7 @@ job_page_done_cb (CatdScanner  *scanner,
 {
   if (job != wait->job)
     return;
-  wait->page_at = now_ms ();
+  wait->page_at = catd_bench_now_ms ();
   wait->page = catd_scan_page_ref (page);
 }
 
@@ -1490,19 +1404,19 @@ acquire_one (CatdScanner            *scanner,
   gulong page_id = g_signal_connect (scanner, "page-done", G_CALLBACK (job_page_done_cb), &wait);
   gulong finished_id = g_signal_connect (scanner, "finished", G_CALLBACK (job_finished_cb),
                                          &wait);
-  double t0 = now_ms ();
+  double t0 = catd_bench_now_ms ();
 
   wait.job = catd_scanner_start (scanner, settings, FALSE);
   if (wait.job == 0)
-    die ("the scanner is busy");
+    catd_bench_die ("the scanner is busy");
   while (!wait.done)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (scanner, page_id);
   g_signal_handler_disconnect (scanner, finished_id);
   if (wait.error != NULL)
-    die_error ("scanning", wait.error);
+    catd_bench_die_error ("scanning", wait.error);
   if (wait.page == NULL)
-    die ("the scanner finished without a page");
+    catd_bench_die ("the scanner finished without a page");
   *ms = wait.page_at - t0;
   return wait.page;
 }
@@ -1549,7 +1463,7 @@ encode_page (CatdScanPage *page,
                                    &error);
 
   if (tiff == NULL)
-    die_error ("encoding a page", error);
+    catd_bench_die_error ("encoding a page", error);
   return tiff;
 }
 
@@ -1566,18 +1480,18 @@ write_synced (const char *path,
   g_unlink (path);
   fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    die ("cannot create %s: %s", path, g_strerror (errno));
+    catd_bench_die ("cannot create %s: %s", path, g_strerror (errno));
   while (len > 0)
     {
       ssize_t n = write (fd, data, len);
 
       if (n <= 0)
-        die ("cannot write %s: %s", path, g_strerror (errno));
+        catd_bench_die ("cannot write %s: %s", path, g_strerror (errno));
       data += n;
       len -= n;
     }
   if (fsync (fd) != 0 || close (fd) != 0)
-    die ("cannot sync %s: %s", path, g_strerror (errno));
+    catd_bench_die ("cannot sync %s: %s", path, g_strerror (errno));
 }
 
 /* Where one page's time goes, stage by stage, in-process: the scanner and
@@ -1603,9 +1517,9 @@ cmd_scan_stages (const char *dir,
     "acquire", "gray", "check", "encode", "hash", "write_fsync", "readback", "store", "bind",
   };
   enum { ACQUIRE, GRAY, CHECK, ENCODE, HASH, WRITE, READBACK, STORE, BIND, N_STAGES };
-  g_autoptr(CatdStation) station = open_station (dir);
-  g_autoptr(CatdUser) acop = login (station, "acop");
-  g_autoptr(CatdUser) digi = login (station, "digi");
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
+  g_autoptr(CatdUser) acop = catd_bench_login (station, "acop");
+  g_autoptr(CatdUser) digi = catd_bench_login (station, "digi");
   g_autoptr(GPtrArray) claves = register_actas (station, acop, n, seed);
   g_autoptr(CatdScanSettings) settings = scan_settings (device, CATD_SCAN_SOURCE_FLATBED, color,
                                                         options);
@@ -1617,8 +1531,8 @@ cmd_scan_stages (const char *dir,
 
   for (guint s = 0; s < N_STAGES; s++)
     {
-      ms[s] = samples_new ();
-      kib[s] = samples_new ();
+      ms[s] = catd_bench_samples_new ();
+      kib[s] = catd_bench_samples_new ();
     }
 
   /* The first job starts the helper, SANE and the device. */
@@ -1642,50 +1556,50 @@ cmd_scan_stages (const char *dir,
       double t0, acquired;
 
       page = acquire_one (scanner, settings, &acquired);
-      add_sample (ms[ACQUIRE], acquired);
+      catd_bench_add_sample (ms[ACQUIRE], acquired);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       gray = catd_scan_page_get_gray (page, &stride);
-      add_sample (ms[GRAY], now_ms () - t0);
+      catd_bench_add_sample (ms[GRAY], catd_bench_now_ms () - t0);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       check = catd_station_check_page (station, gray, page->width, page->height, stride, &error);
-      add_sample (ms[CHECK], now_ms () - t0);
+      catd_bench_add_sample (ms[CHECK], catd_bench_now_ms () - t0);
       if (check == NULL)
-        die_error ("checking a page", error);
+        catd_bench_die_error ("checking a page", error);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       tiff = encode_page (page, clave);
-      add_sample (ms[ENCODE], now_ms () - t0);
-      add_sample (kib[ENCODE], g_bytes_get_size (tiff) / 1024.0);
+      catd_bench_add_sample (ms[ENCODE], catd_bench_now_ms () - t0);
+      catd_bench_add_sample (kib[ENCODE], g_bytes_get_size (tiff) / 1024.0);
       encoded.width = page->width;
       encoded.height = page->height;
       encoded.dpi = page->dpi;
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       sha = catd_sha256_bytes (tiff);
-      add_sample (ms[HASH], now_ms () - t0);
+      catd_bench_add_sample (ms[HASH], catd_bench_now_ms () - t0);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       write_synced (temp, tiff);
-      add_sample (ms[WRITE], now_ms () - t0);
+      catd_bench_add_sample (ms[WRITE], catd_bench_now_ms () - t0);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       if (!catd_image_check_tiff (temp, &read_back, &error))
-        die_error ("reading the page back", error);
-      add_sample (ms[READBACK], now_ms () - t0);
+        catd_bench_die_error ("reading the page back", error);
+      catd_bench_add_sample (ms[READBACK], catd_bench_now_ms () - t0);
       g_unlink (temp);
 
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       if (!catd_image_store_encoded (stored_dir, tiff, &encoded, &info, &error))
-        die_error ("storing the page", error);
-      add_sample (ms[STORE], now_ms () - t0);
+        catd_bench_die_error ("storing the page", error);
+      catd_bench_add_sample (ms[STORE], catd_bench_now_ms () - t0);
 
       bind.device = page->device;
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       if (!catd_station_bind_image (station, digi, clave, tiff, &bind, &info, &error))
-        die_error (clave, error);
-      add_sample (ms[BIND], now_ms () - t0);
+        catd_bench_die_error (clave, error);
+      catd_bench_add_sample (ms[BIND], catd_bench_now_ms () - t0);
 
       if (i == 0)
         printf ("%s.size %ux%ux%u\n", label, page->width, page->height, page->channels);
@@ -1744,7 +1658,7 @@ adf_problem_cb (CatdScanBatch  *batch,
   gboolean ok;
 
   if (result->number == run->problem_at)
-    die ("page %u could not be bound: %s", result->number, result->problem);
+    catd_bench_die ("page %u could not be bound: %s", result->number, result->problem);
   run->problem_at = result->number;
   if (run->next >= run->target)
     ok = catd_scan_batch_decide (batch, CATD_SCAN_DECISION_CANCEL, NULL, &error);
@@ -1752,7 +1666,7 @@ adf_problem_cb (CatdScanBatch  *batch,
     ok = catd_scan_batch_decide (batch, CATD_SCAN_DECISION_BIND, run->claves->pdata[run->next++],
                                  &error);
   if (!ok)
-    die_error ("deciding", error);
+    catd_bench_die_error ("deciding", error);
 }
 
 static void
@@ -1788,21 +1702,21 @@ adf_overlapped_job (CatdScanner            *scanner,
 
   batch = catd_scan_batch_new (run->station, run->user, scanner, settings, &options, &error);
   if (batch == NULL)
-    die_error ("starting a batch", error);
+    catd_bench_die_error ("starting a batch", error);
   g_signal_connect (batch, "page-problem", G_CALLBACK (adf_problem_cb), run);
   g_signal_connect (batch, "page-stored", G_CALLBACK (adf_stored_cb), run);
   g_signal_connect (batch, "finished", G_CALLBACK (adf_finished_cb), run);
   run->done = FALSE;
   run->problem_at = 0;
   run->jobs++;
-  t0 = now_ms ();
+  t0 = catd_bench_now_ms ();
   if (!catd_scan_batch_start (batch, &error))
-    die_error ("starting a batch", error);
+    catd_bench_die_error ("starting a batch", error);
   while (!run->done)
     g_main_context_iteration (NULL, TRUE);
   if (run->error != NULL)
-    die_error ("the batch", run->error);
-  return now_ms () - t0;
+    catd_bench_die_error ("the batch", run->error);
+  return catd_bench_now_ms () - t0;
 }
 
 static void
@@ -1818,11 +1732,11 @@ seq_page_done_cb (CatdScanner  *scanner,
   const char *clave;
   const guint8 *gray;
   gsize stride;
-  double t0 = now_ms ();
+  double t0 = catd_bench_now_ms ();
 
   if (job != run->job)
     return;
-  add_sample (run->acquire_ms, t0 - run->asked_at);
+  catd_bench_add_sample (run->acquire_ms, t0 - run->asked_at);
   if (run->next >= run->target)
     {
       catd_scanner_cancel (scanner, job);
@@ -1832,15 +1746,15 @@ seq_page_done_cb (CatdScanner  *scanner,
   gray = catd_scan_page_get_gray (page, &stride);
   check = catd_station_check_page (run->station, gray, page->width, page->height, stride, &error);
   if (check == NULL)
-    die_error ("checking a page", error);
-  add_sample (run->check_ms, now_ms () - t0);
-  t0 = now_ms ();
+    catd_bench_die_error ("checking a page", error);
+  catd_bench_add_sample (run->check_ms, catd_bench_now_ms () - t0);
+  t0 = catd_bench_now_ms ();
   tiff = encode_page (page, clave);
   if (!catd_station_bind_image (run->station, run->user, clave, tiff, &bind, NULL, &error))
-    die_error (clave, error);
+    catd_bench_die_error (clave, error);
   run->stored++;
-  add_sample (run->store_ms, now_ms () - t0);
-  run->asked_at = now_ms ();
+  catd_bench_add_sample (run->store_ms, catd_bench_now_ms () - t0);
+  run->asked_at = catd_bench_now_ms ();
   catd_scanner_continue (scanner, job);
 }
 
@@ -1867,21 +1781,21 @@ adf_sequential_job (CatdScanner            *scanner,
 {
   gulong page_id = g_signal_connect (scanner, "page-done", G_CALLBACK (seq_page_done_cb), run);
   gulong finished_id = g_signal_connect (scanner, "finished", G_CALLBACK (seq_finished_cb), run);
-  double t0 = now_ms ();
+  double t0 = catd_bench_now_ms ();
 
   run->done = FALSE;
   run->jobs++;
   run->asked_at = t0;
   run->job = catd_scanner_start (scanner, settings, TRUE);
   if (run->job == 0)
-    die ("the scanner is busy");
+    catd_bench_die ("the scanner is busy");
   while (!run->done)
     g_main_context_iteration (NULL, TRUE);
   g_signal_handler_disconnect (scanner, page_id);
   g_signal_handler_disconnect (scanner, finished_id);
   if (run->error != NULL)
-    die_error ("the sequential job", run->error);
-  return now_ms () - t0;
+    catd_bench_die_error ("the sequential job", run->error);
+  return catd_bench_now_ms () - t0;
 }
 
 static void
@@ -1900,17 +1814,17 @@ cmd_adf (const char *dir,
          guint       pages,
          guint       seed)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
-  g_autoptr(CatdUser) acop = login (station, "acop");
-  g_autoptr(CatdUser) digi = login (station, "digi");
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
+  g_autoptr(CatdUser) acop = catd_bench_login (station, "acop");
+  g_autoptr(CatdUser) digi = catd_bench_login (station, "digi");
   g_autoptr(GPtrArray) claves = register_actas (station, acop, 2 * pages, seed);
   g_autoptr(GPtrArray) claves_a = g_ptr_array_new ();
   g_autoptr(GPtrArray) claves_b = g_ptr_array_new ();
   g_autoptr(CatdScanSettings) adf = scan_settings (device, CATD_SCAN_SOURCE_ADF, FALSE, options);
   g_autoptr(CatdScanner) scanner = catd_scanner_new ();
-  g_autoptr(GArray) acquire_ms = samples_new ();
-  g_autoptr(GArray) check_ms = samples_new ();
-  g_autoptr(GArray) store_ms = samples_new ();
+  g_autoptr(GArray) acquire_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) check_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) store_ms = catd_bench_samples_new ();
   g_autoptr(GAsyncResult) listed = NULL;
   g_autoptr(GPtrArray) devices = NULL;
   g_autoptr(GError) error = NULL;
@@ -1929,13 +1843,13 @@ cmd_adf (const char *dir,
   while (listed == NULL)
     g_main_context_iteration (NULL, TRUE);
   if (!(devices = catd_scanner_list_devices_finish (scanner, listed, &error)))
-    die_error ("listing the scanners", error);
+    catd_bench_die_error ("listing the scanners", error);
 
   while (overlapped.stored < pages || sequential.stored < pages)
     {
       if (overlapped.jobs + sequential.jobs > 4 * pages)
-        die ("%u feeder jobs and still not %u pages stored",
-             overlapped.jobs + sequential.jobs, pages);
+        catd_bench_die ("%u feeder jobs and still not %u pages stored",
+                        overlapped.jobs + sequential.jobs, pages);
       if (overlapped.stored < pages)
         overlapped_ms += adf_overlapped_job (scanner, adf, &overlapped);
       if (sequential.stored < pages)
@@ -2020,7 +1934,7 @@ noise_page (const char    *clave,
       memcpy (pixels + i, &r, 4);
     }
   if (!(tiff = catd_tiff_encode (pixels, side, &params, &error)))
-    die_error ("encoding a noise page", error);
+    catd_bench_die_error ("encoding a noise page", error);
   memset (info, 0, sizeof *info);
   info->width = side;
   info->height = side;
@@ -2048,7 +1962,7 @@ fill_verified (CatdStation *station,
       g_autoptr(CatdRegistration) reg = NULL;
 
       if (!(reg = catd_station_register (station, users->coord, claves->pdata[i], NULL, &error)))
-        die_error (claves->pdata[i], error);
+        catd_bench_die_error (claves->pdata[i], error);
     }
   for (guint i = 0; i < claves->len; i++)
     {
@@ -2059,14 +1973,14 @@ fill_verified (CatdStation *station,
 
       if (!catd_station_bind_image (station, users->coord, claves->pdata[i], tiff, &options,
                                     &info, &error))
-        die_error (claves->pdata[i], error);
+        catd_bench_die_error (claves->pdata[i], error);
       image_bytes += g_bytes_get_size (tiff);
       if (i < 20)
         {
-          double t0 = now_ms ();
+          double t0 = catd_bench_now_ms ();
           g_autofree char *sha = catd_sha256_bytes (tiff);
 
-          add_sample (sha256_ms, now_ms () - t0);
+          catd_bench_add_sample (sha256_ms, catd_bench_now_ms () - t0);
         }
     }
   for (guint pass = 0; pass < 2; pass++)
@@ -2080,10 +1994,10 @@ fill_verified (CatdStation *station,
         result = catd_station_capture (station, pass == 0 ? users->cap1 : users->cap2,
                                        claves->pdata[i], values, &error);
         if (result == NULL)
-          die_error (claves->pdata[i], error);
+          catd_bench_die_error (claves->pdata[i], error);
         if (pass == 1 && result->status != CATD_CAPTURE_VERIFIED)
-          die ("%s: pass 2 answered %s", (char *)claves->pdata[i],
-               catd_capture_status_to_string (result->status));
+          catd_bench_die ("%s: pass 2 answered %s", (char *)claves->pdata[i],
+                          catd_capture_status_to_string (result->status));
       }
   return image_bytes;
 }
@@ -2113,29 +2027,29 @@ cmd_upload_station (const char *dir,
   /* A placeholder until the central site listens (set-central). */
   CatdCentralConfig central = { "http://127.0.0.1:9/", token_file, NULL };
   guint side = 8;
-  g_autoptr(GArray) sha256_ms = samples_new ();
+  g_autoptr(GArray) sha256_ms = catd_bench_samples_new ();
   g_autoptr(GArray) sorted = NULL;
   guint64 image_bytes;
-  double t0 = now_ms ();
+  double t0 = catd_bench_now_ms ();
 
   if (catalog == NULL)
-    die_error (catalog_file, error);
+    catd_bench_die_error (catalog_file, error);
   /* The side, in whole strips of 8 rows, whose square is about @image_kib KiB. */
   while ((gsize)(side + 8) * (side + 8) <= (gsize)image_kib * 1024)
     side += 8;
   sync_skip = TRUE;
   if (!(station = catd_station_create (dir, station_id, catalog, &central, &error)))
-    die_error ("creating the station", error);
+    catd_bench_die_error ("creating the station", error);
   if (!(users.coord = catd_station_add_user (station, NULL, "coord", "coord",
-                                             CATD_ROLE_COORDINADOR, PIN, &error)) ||
+                                             CATD_ROLE_COORDINADOR, CATD_BENCH_PIN, &error)) ||
       !(users.cap1 = catd_station_add_user (station, users.coord, "cap1", "cap1",
-                                            CATD_ROLE_CAPTURISTA, PIN, &error)) ||
+                                            CATD_ROLE_CAPTURISTA, CATD_BENCH_PIN, &error)) ||
       !(users.cap2 = catd_station_add_user (station, users.coord, "cap2", "cap2",
-                                            CATD_ROLE_CAPTURISTA, PIN, &error)))
-    die_error ("adding the users", error);
+                                            CATD_ROLE_CAPTURISTA, CATD_BENCH_PIN, &error)))
+    catd_bench_die_error ("adding the users", error);
   order = shuffled_catalog (station, seed);
   if (order->len < skip + n)
-    die ("the catalog has %u actas; %u from the %u-th asked", order->len, n, skip);
+    catd_bench_die ("the catalog has %u actas; %u from the %u-th asked", order->len, n, skip);
   for (guint i = 0; i < n; i++)
     g_ptr_array_add (claves, order->pdata[skip + i]);
   image_bytes = fill_verified (station, &users, claves, side, seed + skip, sha256_ms);
@@ -2146,7 +2060,7 @@ cmd_upload_station (const char *dir,
   printf ("upload.fill.%s.actas %u\n", station_id, n);
   printf ("upload.fill.%s.image_bytes %" G_GUINT64_FORMAT "\n", station_id, image_bytes);
   printf ("upload.fill.%s.sha256_ms %.3f\n", station_id, percentile (sorted, 50));
-  printf ("upload.fill.%s.wall_s %.3f\n", station_id, (now_ms () - t0) / 1000);
+  printf ("upload.fill.%s.wall_s %.3f\n", station_id, (catd_bench_now_ms () - t0) / 1000);
   return 0;
 }
 
@@ -2156,11 +2070,11 @@ static int
 cmd_set_central (const char *dir,
                  const char *url)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(GError) error = NULL;
 
   if (!catd_store_set_meta (catd_station_get_store (station), "central_url", url, &error))
-    die_error ("setting the central site", error);
+    catd_bench_die_error ("setting the central site", error);
   return 0;
 }
 
@@ -2184,7 +2098,7 @@ outbox_requests (CatdStation *station,
                             "ON r.record_id = o.ref WHERE o.kind = 'record' ORDER BY o.id";
 
   if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    die ("%s: %s", sql, sqlite3_errmsg (db));
+    catd_bench_die ("%s: %s", sql, sqlite3_errmsg (db));
   while (sqlite3_step (stmt) == SQLITE_ROW)
     {
       const char *ref = (const char *)sqlite3_column_text (stmt, 0);
@@ -2199,7 +2113,7 @@ outbox_requests (CatdStation *station,
           gsize len;
 
           if (!g_file_get_contents (path, &data, &len, &error))
-            die_error (path, error);
+            catd_bench_die_error (path, error);
           g_ptr_array_add (bodies, g_bytes_new_take (g_steal_pointer (&data), len));
         }
       else
@@ -2231,7 +2145,7 @@ cmd_put (const char *dir,
          const char *label,
          double      start_at)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   CatdStore *store = catd_station_get_store (station);
   g_autofree char *base = catd_store_get_meta (store, "central_url");
   g_autofree char *token_file = catd_store_get_meta (store, "token_file");
@@ -2240,18 +2154,18 @@ cmd_put (const char *dir,
   g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func ((GDestroyNotify)g_bytes_unref);
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 60, NULL);
-  g_autoptr(GArray) latency = samples_new ();
+  g_autoptr(GArray) latency = catd_bench_samples_new ();
   g_autoptr(GError) error = NULL;
   const char *content_type = g_str_equal (kind, "image") ? "image/tiff" : "application/json";
   guint64 bytes = 0;
   double start, end;
 
   if (base == NULL || token_file == NULL)
-    die ("%s has no central site", dir);
+    catd_bench_die ("%s has no central site", dir);
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
   if (!g_file_get_contents (token_file, &token, NULL, &error))
-    die_error (token_file, error);
+    catd_bench_die_error (token_file, error);
   bearer = g_strconcat ("Bearer ", g_strstrip (token), NULL);
   outbox_requests (station, kind, paths, bodies);
 
@@ -2263,7 +2177,7 @@ cmd_put (const char *dir,
     g_autoptr(GBytes) answer = soup_session_send_and_read (session, msg, NULL, &error);
 
     if (answer == NULL)
-      die_error (url, error);
+      catd_bench_die_error (url, error);
   }
   if (start_at > 0 && realtime_ms () < start_at)
     g_usleep ((gulong)((start_at - realtime_ms ()) * 1000));
@@ -2281,15 +2195,16 @@ cmd_put (const char *dir,
       soup_message_headers_replace (headers, "Authorization", bearer);
       soup_message_headers_replace (headers, "X-Catd-Station", catd_station_get_id (station));
       soup_message_set_request_body_from_bytes (msg, content_type, bodies->pdata[i]);
-      t0 = now_ms ();
+      t0 = catd_bench_now_ms ();
       answer = soup_session_send_and_read (session, msg, NULL, &error);
-      add_sample (latency, now_ms () - t0);
+      catd_bench_add_sample (latency, catd_bench_now_ms () - t0);
       if (answer == NULL)
-        die_error (url, error);
+        catd_bench_die_error (url, error);
       status = soup_message_get_status (msg);
       if (status != SOUP_STATUS_OK && status != SOUP_STATUS_CREATED)
-        die ("PUT %s: HTTP %u: %.*s", (char *)paths->pdata[i], status,
-             (int)g_bytes_get_size (answer), (const char *)g_bytes_get_data (answer, NULL));
+        catd_bench_die ("PUT %s: HTTP %u: %.*s", (char *)paths->pdata[i], status,
+                        (int)g_bytes_get_size (answer),
+                        (const char *)g_bytes_get_data (answer, NULL));
       bytes += g_bytes_get_size (bodies->pdata[i]);
     }
   end = realtime_ms ();
@@ -2322,10 +2237,10 @@ typedef struct
 static void
 capture_samples_init (CaptureSamples *c)
 {
-  c->ms[0] = samples_new ();
-  c->ms[1] = samples_new ();
-  c->sync_ms = samples_new ();
-  c->sleep_ms = samples_new ();
+  c->ms[0] = catd_bench_samples_new ();
+  c->ms[1] = catd_bench_samples_new ();
+  c->sync_ms = catd_bench_samples_new ();
+  c->sleep_ms = catd_bench_samples_new ();
 }
 
 static void
@@ -2375,16 +2290,17 @@ timed_captures (CatdStation    *station,
       g_autoptr(CatdCaptureResult) result = NULL;
       gint64 sync0 = __atomic_load_n (&sync_us, __ATOMIC_RELAXED);
       gint64 sleep0 = __atomic_load_n (&busy_sleep_us, __ATOMIC_RELAXED);
-      double t0 = now_ms ();
+      double t0 = catd_bench_now_ms ();
 
       result = catd_station_capture (station, pass == 0 ? users->cap1 : users->cap2, clave,
                                      values, &error);
-      add_sample (c->ms[pass], now_ms () - t0);
-      add_sample (c->sync_ms, (__atomic_load_n (&sync_us, __ATOMIC_RELAXED) - sync0) / 1000.0);
-      add_sample (c->sleep_ms,
-                  (__atomic_load_n (&busy_sleep_us, __ATOMIC_RELAXED) - sleep0) / 1000.0);
+      catd_bench_add_sample (c->ms[pass], catd_bench_now_ms () - t0);
+      catd_bench_add_sample (c->sync_ms,
+                             (__atomic_load_n (&sync_us, __ATOMIC_RELAXED) - sync0) / 1000.0);
+      catd_bench_add_sample (c->sleep_ms, (__atomic_load_n (&busy_sleep_us, __ATOMIC_RELAXED) -
+                                           sleep0) / 1000.0);
       if (result == NULL)
-        die_error (clave, error);
+        catd_bench_die_error (clave, error);
     }
 }
 
@@ -2397,7 +2313,7 @@ spawn_quiet (char **argv)
   fflush (stdout);
   pid = fork ();
   if (pid < 0)
-    die ("fork: %s", g_strerror (errno));
+    catd_bench_die ("fork: %s", g_strerror (errno));
   if (pid == 0)
     {
       int fd = open ("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -2431,7 +2347,7 @@ cmd_capture_sync (const char  *dir,
                   guint        seed,
                   char       **argv)
 {
-  g_autoptr(CatdStation) station = open_station (dir);
+  g_autoptr(CatdStation) station = catd_bench_open_station (dir);
   g_autoptr(GPtrArray) todo = unregistered (station, seed);
   g_autoptr(GPtrArray) claves = g_ptr_array_new ();
   g_auto(UploadUsers) users = { 0 };
@@ -2441,12 +2357,12 @@ cmd_capture_sync (const char  *dir,
   double window_ms = 0;
 
   if (todo->len < needed)
-    die ("only %u actas left, %u needed", todo->len, needed);
+    catd_bench_die ("only %u actas left, %u needed", todo->len, needed);
   for (guint i = 0; i < needed; i++)
     g_ptr_array_add (claves, todo->pdata[i]);
-  users.coord = login (station, "coord");
-  users.cap1 = login (station, "cap1");
-  users.cap2 = login (station, "cap2");
+  users.coord = catd_bench_login (station, "coord");
+  users.cap1 = catd_bench_login (station, "cap1");
+  users.cap2 = catd_bench_login (station, "cap2");
 
   sync_skip = TRUE;
   for (guint i = 0; i < claves->len; i++)
@@ -2460,7 +2376,7 @@ cmd_capture_sync (const char  *dir,
       if (!(reg = catd_station_register (station, users.coord, claves->pdata[i], NULL, &error)) ||
           !catd_station_bind_image (station, users.coord, claves->pdata[i], tiff, &options,
                                     &info, &error))
-        die_error (claves->pdata[i], error);
+        catd_bench_die_error (claves->pdata[i], error);
     }
   sync_skip = FALSE;
   /* What the set-up left unwritten goes now, not into the first samples'
@@ -2493,25 +2409,25 @@ cmd_capture_sync (const char  *dir,
        * started, the station open, the queue draining. */
       sent0 = outbox_sent (station);
       pid = spawn_quiet (argv);
-      for (t0 = now_ms (); outbox_sent (station) == sent0; g_usleep (1000))
-        if (waitpid (pid, &status, WNOHANG) == pid || now_ms () - t0 > 30000)
-          die ("the sync ended, or uploaded nothing in 30 s");
-      t0 = now_ms ();
+      for (t0 = catd_bench_now_ms (); outbox_sent (station) == sent0; g_usleep (1000))
+        if (waitpid (pid, &status, WNOHANG) == pid || catd_bench_now_ms () - t0 > 30000)
+          catd_bench_die ("the sync ended, or uploaded nothing in 30 s");
+      t0 = catd_bench_now_ms ();
       for (guint i = 0; i < n; i++)
         {
           if (waitpid (pid, &status, WNOHANG) == pid)
-            die ("the sync ended while the captures went on: its queue was too short");
+            catd_bench_die ("the sync ended while the captures went on: its queue was too short");
           timed_captures (station, &users, claves->pdata[next++], &busy);
           if (pace_ms > 0)
             g_usleep (pace_ms * 1000);
         }
-      window_ms += now_ms () - t0;
+      window_ms += catd_bench_now_ms () - t0;
       uploads += outbox_sent (station) - sent0;
       if (waitpid (pid, &status, WNOHANG) == pid)
-        die ("the sync ended while the captures went on: its queue was too short");
+        catd_bench_die ("the sync ended while the captures went on: its queue was too short");
       kill (pid, SIGTERM);
       if (waitpid (pid, &status, 0) < 0)
-        die ("waitpid: %s", g_strerror (errno));
+        catd_bench_die ("waitpid: %s", g_strerror (errno));
     }
 
   {

@@ -41,7 +41,7 @@
  * startup: catd-station started as a process with CATD_STATION_TRACE set
  * (see src/gui/catd-trace.c), times from just before the spawn to each mark
  * it prints; on "login-ready" the login is typed with XTest (user, Enter,
- * PIN, Enter) and the run ends at "capture-ready". The typing time (from
+ * CATD_BENCH_PIN, Enter) and the run ends at "capture-ready". The typing time (from
  * login-ready to sign-in) is the bench's own and is taken out of the
  * capture-ready figure. The baseline: the bare GTK 4 window of
  * catd-bare-window, the same number of times, in turns.
@@ -65,6 +65,7 @@
 #include <X11/keysym.h>
 
 #include "catd-application.h"
+#include "catd-bench-util.h"
 #include "catd-capture-form.h"
 #include "catd-scan-batch.h"
 #include "catd-session.h"
@@ -73,39 +74,7 @@
 #include "catd-synth.h"
 #include "catd-window.h"
 
-#define PIN "1234"
 #define KEY_TIMEOUT_MS 10000
-
-static G_NORETURN void
-die (const char *format,
-     ...) G_GNUC_PRINTF (1, 2);
-
-static void
-die (const char *format,
-     ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  fprintf (stderr, "catd-gui-bench: ");
-  vfprintf (stderr, format, args);
-  fprintf (stderr, "\n");
-  va_end (args);
-  exit (2);
-}
-
-static G_NORETURN void
-die_error (const char   *what,
-           const GError *error)
-{
-  die ("%s: %s", what, error ? error->message : "unknown error");
-}
-
-static double
-now_ms (void)
-{
-  return g_get_monotonic_time () / 1000.0;
-}
 
 /* ---- XTest -------------------------------------------------------------------- */
 
@@ -125,7 +94,7 @@ xtest_init (void)
   if (xtst == NULL ||
       !g_module_symbol (xtst, "XTestFakeKeyEvent", (gpointer *)&fake_key) ||
       !g_module_symbol (xtst, "XTestFakeMotionEvent", (gpointer *)&fake_motion))
-    die ("libXtst.so.6 (Debian package libxtst6) is needed to send key presses");
+    catd_bench_die ("libXtst.so.6 (Debian package libxtst6) is needed to send key presses");
   g_module_make_resident (xtst);
 }
 
@@ -137,7 +106,7 @@ key_event (Display *display,
   KeyCode code = XKeysymToKeycode (display, keysym);
 
   if (code == 0)
-    die ("the X server has no key for keysym 0x%lx", (unsigned long)keysym);
+    catd_bench_die ("the X server has no key for keysym 0x%lx", (unsigned long)keysym);
   fake_key (display, code, press, 0);
   XFlush (display);
 }
@@ -162,72 +131,16 @@ print_samples (const char *key,
     printf ("%s %.3f\n", key, g_array_index (samples, double, i));
 }
 
-static GArray *
-samples_new (void)
-{
-  return g_array_new (FALSE, FALSE, sizeof (double));
-}
-
-static void
-add_sample (GArray *samples,
-            double  value)
-{
-  g_array_append_val (samples, value);
-}
-
 /* ---- station: set-up ------------------------------------------------------------ */
-
-static CatdStation *
-open_station (const char *dir)
-{
-  g_autoptr(GError) error = NULL;
-  CatdStation *station = catd_station_open (dir, &error);
-
-  if (station == NULL)
-    die_error ("opening the station", error);
-  return station;
-}
-
-static CatdUser *
-login (CatdStation *station,
-       const char  *name)
-{
-  g_autoptr(GError) error = NULL;
-  CatdUser *user = catd_station_authenticate (station, name, PIN, &error);
-
-  if (user == NULL)
-    die_error (name, error);
-  return user;
-}
-
-/* The station's own connection, for set-up queries the API has no call for. */
-static GPtrArray *
-query_strings (CatdStation *station,
-               const char  *sql,
-               const char  *param)
-{
-  sqlite3 *db = catd_store_get_db (catd_station_get_store (station));
-  GPtrArray *result = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt = NULL;
-
-  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
-    die ("%s: %s", sql, sqlite3_errmsg (db));
-  if (param)
-    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  while (sqlite3_step (stmt) == SQLITE_ROW)
-    g_ptr_array_add (result, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
-  sqlite3_finalize (stmt);
-  return result;
-}
 
 static gint64
 query_int (CatdStation *station,
            const char  *sql)
 {
-  g_autoptr(GPtrArray) rows = query_strings (station, sql, NULL);
+  g_autoptr(GPtrArray) rows = catd_bench_query_strings (station, sql, NULL);
 
   if (rows->len != 1)
-    die ("%s: %u rows", sql, rows->len);
+    catd_bench_die ("%s: %u rows", sql, rows->len);
   return g_ascii_strtoll (rows->pdata[0], NULL, 10);
 }
 
@@ -262,35 +175,38 @@ cmd_station (const char *dir,
       CatdCentralConfig central = { NULL, NULL, NULL };
 
       if (catalog == NULL)
-        die_error (catalog_file, error);
+        catd_bench_die_error (catalog_file, error);
       if (!(station = catd_station_create (dir, station_id, catalog, &central, &error)))
-        die_error ("creating the station", error);
+        catd_bench_die_error ("creating the station", error);
     }
   else
-    station = open_station (dir);
+    station = catd_bench_open_station (dir);
 
   for (guint i = 0; i < G_N_ELEMENTS (users); i++)
     {
-      g_autoptr(CatdUser) user = catd_station_authenticate (station, users[i].login, PIN, NULL);
+      g_autoptr(CatdUser) user = catd_station_authenticate (station, users[i].login,
+                                                            CATD_BENCH_PIN, NULL);
 
       if (user == NULL &&
           !(user = catd_station_add_user (station, coord, users[i].login, users[i].login,
-                                          users[i].role, PIN, &error)))
-        die_error ("adding the bench's users", error);
+                                          users[i].role, CATD_BENCH_PIN, &error)))
+        catd_bench_die_error ("adding the bench's users", error);
       if (coord == NULL)
         coord = g_object_ref (user);
     }
-  acop = login (station, "acop");
-  digi = login (station, "digi");
+  acop = catd_bench_login (station, "acop");
+  digi = catd_bench_login (station, "digi");
 
   /* Catalog actas not registered yet, in key order: @imaged of @election
    * get a page of their own; @registered more (any election) wait for a
    * scan. */
-  free_actas = query_strings (station, "SELECT clave_acta FROM catalog_acta WHERE election = ?1 "
-                              "AND clave_acta NOT IN (SELECT clave_acta FROM acta) "
-                              "ORDER BY clave_acta", election);
+  free_actas = catd_bench_query_strings (station, "SELECT clave_acta FROM catalog_acta "
+                                         "WHERE election = ?1 AND clave_acta NOT IN "
+                                         "(SELECT clave_acta FROM acta) ORDER BY clave_acta",
+                                         election);
   if (free_actas->len < imaged)
-    die ("%u actas of %s to give pages to, and only %u left", imaged, election, free_actas->len);
+    catd_bench_die ("%u actas of %s to give pages to, and only %u left", imaged, election,
+                    free_actas->len);
   g_mkdir_with_parents (pages, 0700);
   for (guint i = 0; i < imaged; i++)
     {
@@ -305,22 +221,22 @@ cmd_station (const char *dir,
       if (!(reg = catd_station_register (station, acop, clave, NULL, &error)) ||
           !catd_synth_render (station, clave, &options, path, NULL, &error) ||
           !catd_station_import_image (station, digi, clave, path, NULL, NULL, &error))
-        die_error (clave, error);
+        catd_bench_die_error (clave, error);
       g_unlink (path);
     }
   g_rmdir (pages);
 
-  free_actas = query_strings (station, "SELECT clave_acta FROM catalog_acta WHERE "
-                              "clave_acta NOT IN (SELECT clave_acta FROM acta) "
-                              "ORDER BY clave_acta", NULL);
+  free_actas = catd_bench_query_strings (station, "SELECT clave_acta FROM catalog_acta WHERE "
+                                         "clave_acta NOT IN (SELECT clave_acta FROM acta) "
+                                         "ORDER BY clave_acta", NULL);
   if (free_actas->len < registered)
-    die ("%u actas to register, and only %u left", registered, free_actas->len);
+    catd_bench_die ("%u actas to register, and only %u left", registered, free_actas->len);
   for (guint i = 0; i < registered; i++)
     {
       g_autoptr(CatdRegistration) reg = NULL;
 
       if (!(reg = catd_station_register (station, acop, free_actas->pdata[i], NULL, &error)))
-        die_error (free_actas->pdata[i], error);
+        catd_bench_die_error (free_actas->pdata[i], error);
     }
   return 0;
 }
@@ -391,7 +307,7 @@ spin_until (Bench      *b,
   while (!cond (b))
     {
       if (timed_out)
-        die ("%s did not happen within %u ms", what, timeout_ms);
+        catd_bench_die ("%s did not happen within %u ms", what, timeout_ms);
       g_main_context_iteration (NULL, TRUE);
     }
   if (!timed_out)
@@ -403,17 +319,17 @@ before_paint_cb (GdkFrameClock *clock,
                  Bench         *b)
 {
   if (b->state == WAIT_PAINT && b->frame_at == 0)
-    b->frame_at = now_ms ();
+    b->frame_at = catd_bench_now_ms ();
 }
 
 static void
 after_paint_cb (GdkFrameClock *clock,
                 Bench         *b)
 {
-  double now = now_ms ();
+  double now = catd_bench_now_ms ();
 
   if (b->frames != NULL)
-    add_sample (b->frames, now);
+    catd_bench_add_sample (b->frames, now);
   /* Only a frame begun after the change shows it for sure. */
   if (b->state == WAIT_PAINT && b->frame_at != 0)
     {
@@ -427,7 +343,7 @@ changed_cb (Bench *b)
 {
   if (b->state == WAIT_CHANGE)
     {
-      b->changed_at = now_ms ();
+      b->changed_at = catd_bench_now_ms ();
       b->state = WAIT_PAINT;
     }
 }
@@ -469,13 +385,14 @@ key_to_paint (Bench     *b,
   KeyTimes times;
 
   if (focus == NULL || (!focus_moves && !GTK_IS_EDITABLE (focus)))
-    die ("no field has the focus to type in (%s)", focus ? G_OBJECT_TYPE_NAME (focus) : "none");
+    catd_bench_die ("no field has the focus to type in (%s)",
+                    focus ? G_OBJECT_TYPE_NAME (focus) : "none");
   watched = focus_moves ? G_OBJECT (window) : G_OBJECT (focus);
   handler = g_signal_connect_swapped (watched, focus_moves ? "notify::focus-widget" : "changed",
                                       G_CALLBACK (changed_cb), b);
   b->state = WAIT_CHANGE;
   b->frame_at = 0;
-  b->sent_at = now_ms ();
+  b->sent_at = catd_bench_now_ms ();
   key_event (b->display, keysym, TRUE);
   key_event (b->display, keysym, FALSE);
   spin_until (b, painted, KEY_TIMEOUT_MS, focus_moves ? "the focus moving" : "the text changing");
@@ -488,7 +405,7 @@ key_to_paint (Bench     *b,
   {
     double due = b->sent_at + b->pace_ms + g_random_int_range (-20, 21);
 
-    spin (MAX (10, (int)(due - now_ms ())));
+    spin (MAX (10, (int)(due - catd_bench_now_ms ())));
   }
   return times;
 }
@@ -500,7 +417,7 @@ hook_frames (Bench     *b,
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
 
   if (clock == NULL)
-    die ("the window has no frame clock");
+    catd_bench_die ("the window has no frame clock");
   g_signal_connect (clock, "before-paint", G_CALLBACK (before_paint_cb), b);
   g_signal_connect (clock, "after-paint", G_CALLBACK (after_paint_cb), b);
 }
@@ -554,7 +471,7 @@ static void
 log_in (Bench      *b,
         const char *name)
 {
-  g_autoptr(CatdUser) user = login (b->station, name);
+  g_autoptr(CatdUser) user = catd_bench_login (b->station, name);
 
   catd_session_set_user (b->session, user);
   spin_until (b, form_ready, 10000, "an acta in the capture form");
@@ -569,12 +486,12 @@ run_idle_cb (gpointer data)
 
   b->window = gtk_application_get_active_window (GTK_APPLICATION (b->app));
   if (b->window == NULL || !CATD_IS_WINDOW (b->window))
-    die ("catd-station opened no main window");
+    catd_bench_die ("catd-station opened no main window");
   if (!GDK_IS_X11_DISPLAY (gtk_widget_get_display (GTK_WIDGET (b->window))))
-    die ("an X11 display is needed (run under tests/gui/run-gui.sh)");
+    catd_bench_die ("an X11 display is needed (run under tests/gui/run-gui.sh)");
   b->session = catd_window_get_session (CATD_WINDOW (b->window));
   if (b->session == NULL)
-    die ("the station did not open in the main window (see above)");
+    catd_bench_die ("the station did not open in the main window (see above)");
   b->station = catd_session_get_station (b->session);
   b->display = gdk_x11_display_get_xdisplay (gtk_widget_get_display (GTK_WIDGET (b->window)));
   b->func (b);
@@ -648,8 +565,8 @@ type_in_plain_entry (Bench  *b,
       KeyTimes t = key_to_paint (b, GTK_WINDOW (window), XK_0 + g_rand_int_range (rand, 0, 10),
                                  FALSE);
 
-      add_sample (latency, t.total);
-      add_sample (frame, t.frame);
+      catd_bench_add_sample (latency, t.total);
+      catd_bench_add_sample (frame, t.frame);
     }
   unhook_frames (b, GTK_WINDOW (window));
   gtk_window_destroy (GTK_WINDOW (window));
@@ -667,13 +584,13 @@ next_acta_ready (Bench *b)
 static void
 keys_run (Bench *b)
 {
-  g_autoptr(GArray) digit_ms = samples_new ();
-  g_autoptr(GArray) input_ms = samples_new ();
-  g_autoptr(GArray) wait_ms = samples_new ();
-  g_autoptr(GArray) frame_ms = samples_new ();
-  g_autoptr(GArray) tab_ms = samples_new ();
-  g_autoptr(GArray) entry_ms = samples_new ();
-  g_autoptr(GArray) entry_frame_ms = samples_new ();
+  g_autoptr(GArray) digit_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) input_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) wait_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) frame_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) tab_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) entry_ms = catd_bench_samples_new ();
+  g_autoptr(GArray) entry_frame_ms = catd_bench_samples_new ();
   guint fields = 0;
 
   type_in_plain_entry (b, b->baseline / 2, entry_ms, entry_frame_ms);
@@ -691,7 +608,7 @@ keys_run (Bench *b)
                                                                        task->clave_acta, &error);
 
       if (acta_fields == NULL)
-        die_error (task->clave_acta, error);
+        catd_bench_die_error (task->clave_acta, error);
       fields = acta_fields->len;
       for (guint i = 0; i < acta_fields->len; i++)
         {
@@ -701,12 +618,12 @@ keys_run (Bench *b)
             {
               KeyTimes t = key_to_paint (b, b->window, XK_0 + (*c - '0'), FALSE);
 
-              add_sample (digit_ms, t.total);
-              add_sample (input_ms, t.input);
-              add_sample (wait_ms, t.wait);
-              add_sample (frame_ms, t.frame);
+              catd_bench_add_sample (digit_ms, t.total);
+              catd_bench_add_sample (input_ms, t.input);
+              catd_bench_add_sample (wait_ms, t.wait);
+              catd_bench_add_sample (frame_ms, t.frame);
             }
-          add_sample (tab_ms, key_to_paint (b, b->window, XK_Tab, TRUE).total);
+          catd_bench_add_sample (tab_ms, key_to_paint (b, b->window, XK_Tab, TRUE).total);
         }
       /* Saved with Ctrl+Enter (not timed): the next acta comes up. */
       g_object_set_data_full (G_OBJECT (b->form), "bench-last-clave",
@@ -759,7 +676,7 @@ batch_event (BatchRun   *run,
              const char *format,
              ...)
 {
-  double now = now_ms ();
+  double now = catd_bench_now_ms ();
   va_list args;
 
   va_start (args, format);
@@ -779,10 +696,10 @@ batch_problem_cb (CatdScanBatch  *batch,
    * does, to the registered actas in turn. */
   batch_event (run, "page %u: its problem reported (%s)", result->number, result->problem);
   if (run->next >= run->claves->len)
-    die ("more pages than registered actas");
+    catd_bench_die ("more pages than registered actas");
   if (!catd_scan_batch_decide (batch, CATD_SCAN_DECISION_BIND, run->claves->pdata[run->next++],
                                &error))
-    die_error ("binding a page by hand", error);
+    catd_bench_die_error ("binding a page by hand", error);
 }
 
 static void
@@ -902,18 +819,20 @@ static void
 stalls_run (Bench *b)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(CatdUser) digi = login (b->station, "digi");
+  g_autoptr(CatdUser) digi = catd_bench_login (b->station, "digi");
   g_autoptr(CatdScanner) scanner = catd_scanner_new ();
   g_autoptr(CatdScanSettings) settings = catd_scan_settings_new ();
   g_autoptr(CatdScanBatch) batch = NULL;
   g_autoptr(GPtrArray) devices = NULL;
-  g_autoptr(GArray) frames = samples_new ();
+  g_autoptr(GArray) frames = catd_bench_samples_new ();
   CatdScanBatchOptions options = { .compression = CATD_TIFF_DEFLATE };
   CatdSyncService *sync = catd_session_get_sync (b->session);
   GtkWidget *header = gtk_window_get_titlebar (b->window);
   GtkWidget *spinner = gtk_spinner_new ();
   BatchRun run = {
-    .b = b, .event_at = samples_new (), .events = g_ptr_array_new_with_free_func (g_free),
+    .b = b,
+    .event_at = catd_bench_samples_new (),
+    .events = g_ptr_array_new_with_free_func (g_free),
   };
   gint64 sent_before, sent_after, queued_after;
   double idle_from, idle_to, busy_from, busy_to;
@@ -923,11 +842,11 @@ stalls_run (Bench *b)
    * already up: a few uploads may have gone, which the counts below leave
    * out). */
   if (sync == NULL)
-    die ("the session has no sync service");
+    catd_bench_die ("the session has no sync service");
   catd_sync_service_stop (sync);
 
   if (!GTK_IS_HEADER_BAR (header))
-    die ("the main window's title bar is not a GtkHeaderBar");
+    catd_bench_die ("the main window's title bar is not a GtkHeaderBar");
   gtk_header_bar_pack_start (GTK_HEADER_BAR (header), spinner);
   gtk_accessible_update_property (GTK_ACCESSIBLE (spinner), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   "bench", -1);
@@ -943,7 +862,7 @@ stalls_run (Bench *b)
                                               g_object_get_data (G_OBJECT (b->window),
                                                                  "bench-listed"), &error);
   if (devices == NULL)
-    die_error ("listing the scanners", error);
+    catd_bench_die_error ("listing the scanners", error);
 
   settings->device = g_strdup ("test:0");
   settings->source = CATD_SCAN_SOURCE_ADF;
@@ -952,42 +871,42 @@ stalls_run (Bench *b)
   settings->page_size = CATD_PAGE_SIZE_LETTER;
   settings->options = g_new0 (char *, 2);
   settings->options[0] = g_strdup ("test-picture=Grid");
-  run.claves = query_strings (b->station, "SELECT clave_acta FROM acta WHERE state = 'registered' "
-                              "ORDER BY clave_acta", NULL);
+  run.claves = catd_bench_query_strings (b->station, "SELECT clave_acta FROM acta "
+                                         "WHERE state = 'registered' ORDER BY clave_acta", NULL);
 
   gtk_spinner_start (GTK_SPINNER (spinner));
   hook_frames (b, b->window);
   b->frames = frames;
   spin (500);
 
-  idle_from = now_ms ();
+  idle_from = catd_bench_now_ms ();
   spin (b->idle_ms);
-  idle_to = now_ms ();
+  idle_to = catd_bench_now_ms ();
 
   sent_before = query_int (b->station, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL");
   batch = catd_scan_batch_new (b->station, digi, scanner, settings, &options, &error);
   if (batch == NULL)
-    die_error ("starting the batch", error);
+    catd_bench_die_error ("starting the batch", error);
   g_signal_connect (batch, "page-problem", G_CALLBACK (batch_problem_cb), &run);
   g_signal_connect (batch, "page-stored", G_CALLBACK (batch_stored_cb), &run);
   g_signal_connect (batch, "finished", G_CALLBACK (batch_finished_cb), &run);
   batch_run = &run;
 
-  busy_from = now_ms ();
+  busy_from = catd_bench_now_ms ();
   catd_sync_service_start (sync);
   if (!catd_scan_batch_start (batch, &error))
-    die_error ("starting the batch", error);
+    catd_bench_die_error ("starting the batch", error);
   batch_event (&run, "the sync service and the batch started");
   spin_until (b, batch_done, 120000, "the end of the feeder batch");
-  busy_to = now_ms ();
+  busy_to = catd_bench_now_ms ();
 
   b->frames = NULL;
   unhook_frames (b, b->window);
   catd_sync_service_stop (sync);
   if (run.error != NULL)
-    die_error ("the feeder batch", run.error);
+    catd_bench_die_error ("the feeder batch", run.error);
   if (run.stored == 0)
-    die ("the feeder batch stored no page");
+    catd_bench_die ("the feeder batch stored no page");
   sent_after = query_int (b->station, "SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL");
   queued_after = query_int (b->station, "SELECT count(*) FROM outbox WHERE sent_at IS NULL");
 
@@ -1024,7 +943,7 @@ start_central (const char   *program,
                                "127.0.0.1:0", "--data-dir", data_dir, "--tokens", tokens,
                                "--catalog", catalog, NULL);
   if (*central == NULL)
-    die_error (program, error);
+    catd_bench_die_error (program, error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (*central));
   while ((line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error)) != NULL)
     {
@@ -1032,7 +951,7 @@ start_central (const char   *program,
         return g_strdup (line + strlen ("listening on "));
       g_clear_pointer (&line, g_free);
     }
-  die ("catd-central did not start: %s", error ? error->message : "it ended");
+  catd_bench_die ("catd-central did not start: %s", error ? error->message : "it ended");
 }
 
 static int
@@ -1049,15 +968,15 @@ cmd_stalls (Bench      *b,
   int status;
 
   {
-    g_autoptr(CatdStation) station = open_station (dir);
+    g_autoptr(CatdStation) station = catd_bench_open_station (dir);
 
     if (!catd_store_set_meta (catd_station_get_store (station), "central_url", url, &error))
-      die_error ("naming the central site", error);
+      catd_bench_die_error ("naming the central site", error);
   }
   status = run_in_station (b, dir, stalls_run);
   g_subprocess_send_signal (central, SIGTERM);
   if (!g_subprocess_wait_check (central, NULL, &error))
-    die_error ("catd-central did not end cleanly", error);
+    catd_bench_die_error ("catd-central did not end cleanly", error);
   return status;
 }
 
@@ -1083,7 +1002,7 @@ static void read_next_line (StartRun *run);
 static void
 type_login (StartRun *run)
 {
-  g_autofree char *keys = g_strdup_printf ("%s\r%s\r", run->login, PIN);
+  g_autofree char *keys = g_strdup_printf ("%s\r%s\r", run->login, CATD_BENCH_PIN);
 
   point_at_windows (run->display);
   for (const char *c = keys; *c; c++)
@@ -1174,10 +1093,10 @@ start_once (const char * const *argv,
   guint timeout;
 
   g_subprocess_launcher_setenv (launcher, "CATD_STATION_TRACE", "1", TRUE);
-  run.spawned_at = now_ms ();
+  run.spawned_at = catd_bench_now_ms ();
   process = g_subprocess_launcher_spawnv (launcher, argv, &error);
   if (process == NULL)
-    die_error (argv[0], error);
+    catd_bench_die_error (argv[0], error);
   run.err = g_data_input_stream_new (g_subprocess_get_stderr_pipe (process));
   timeout = g_timeout_add_seconds (30, run_timeout_cb, &run);
   read_next_line (&run);
@@ -1193,8 +1112,8 @@ start_once (const char * const *argv,
     g_main_context_iteration (NULL, FALSE);
   g_clear_object (&run.err);
   if (!g_hash_table_contains (run.marks, end_mark))
-    die ("%s %s before printing \"%s\"", argv[0],
-         run.timed_out ? "took more than 30 s" : "ended", end_mark);
+    catd_bench_die ("%s %s before printing \"%s\"", argv[0],
+                    run.timed_out ? "took more than 30 s" : "ended", end_mark);
   return run.marks;
 }
 
@@ -1205,7 +1124,7 @@ mark (GHashTable *marks,
   double *at = g_hash_table_lookup (marks, what);
 
   if (at == NULL)
-    die ("catd-station printed no \"%s\" mark", what);
+    catd_bench_die ("catd-station printed no \"%s\" mark", what);
   return *at;
 }
 
@@ -1220,16 +1139,16 @@ cmd_startup (const char *dir,
   const char *station_argv[] = { station_program, "--data-dir", dir, NULL };
   const char *bare_argv[] = { bare_program, NULL };
   Display *display = XOpenDisplay (NULL);
-  g_autoptr(GArray) first_frame = samples_new ();
-  g_autoptr(GArray) login_ready = samples_new ();
-  g_autoptr(GArray) pin = samples_new ();
-  g_autoptr(GArray) to_form = samples_new ();
-  g_autoptr(GArray) typing = samples_new ();
-  g_autoptr(GArray) capture_ready = samples_new ();
-  g_autoptr(GArray) bare = samples_new ();
+  g_autoptr(GArray) first_frame = catd_bench_samples_new ();
+  g_autoptr(GArray) login_ready = catd_bench_samples_new ();
+  g_autoptr(GArray) pin = catd_bench_samples_new ();
+  g_autoptr(GArray) to_form = catd_bench_samples_new ();
+  g_autoptr(GArray) typing = catd_bench_samples_new ();
+  g_autoptr(GArray) capture_ready = catd_bench_samples_new ();
+  g_autoptr(GArray) bare = catd_bench_samples_new ();
 
   if (display == NULL)
-    die ("no X display (run under tests/gui/run-gui.sh)");
+    catd_bench_die ("no X display (run under tests/gui/run-gui.sh)");
   xtest_init ();
   for (guint i = 0; i < warmup + runs; i++)
     {
@@ -1244,14 +1163,16 @@ cmd_startup (const char *dir,
         window = start_once (bare_argv, display, NULL, "first-frame");
       if (i < warmup)
         continue;
-      add_sample (first_frame, mark (station, "first-frame"));
-      add_sample (login_ready, mark (station, "login-ready"));
-      add_sample (typing, mark (station, "sign-in") - mark (station, "login-ready"));
-      add_sample (pin, mark (station, "signed-in") - mark (station, "sign-in"));
-      add_sample (to_form, mark (station, "capture-ready") - mark (station, "signed-in"));
-      add_sample (capture_ready, mark (station, "capture-ready") -
-                                 (mark (station, "sign-in") - mark (station, "login-ready")));
-      add_sample (bare, mark (window, "first-frame"));
+      catd_bench_add_sample (first_frame, mark (station, "first-frame"));
+      catd_bench_add_sample (login_ready, mark (station, "login-ready"));
+      catd_bench_add_sample (typing, mark (station, "sign-in") - mark (station, "login-ready"));
+      catd_bench_add_sample (pin, mark (station, "signed-in") - mark (station, "sign-in"));
+      catd_bench_add_sample (to_form,
+                             mark (station, "capture-ready") - mark (station, "signed-in"));
+      catd_bench_add_sample (capture_ready, mark (station, "capture-ready") -
+                                            (mark (station, "sign-in") -
+                                             mark (station, "login-ready")));
+      catd_bench_add_sample (bare, mark (window, "first-frame"));
     }
   print_samples ("gui.start.first_frame_ms", first_frame);
   print_samples ("gui.start.login_ready_ms", login_ready);
