@@ -454,8 +454,8 @@ n_missing (GArray *a,
  * malloc (), setting up an arena for the thread, so a page that fails at
  * once in a fresh helper is the likeliest to leave it hung. The station
  * retires the helper after such a page and kills one that does not exit
- * within two seconds; a page read first spares the tests that inject
- * failures that wait. */
+ * within two seconds; reading a page first spares the tests that inject
+ * failures most of those waits. */
 static CatdScanner *
 sane_scanner_new (void)
 {
