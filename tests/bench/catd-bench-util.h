@@ -15,7 +15,7 @@ G_BEGIN_DECLS
 #define CATD_BENCH_PIN "1234"
 
 /* A benchmark that cannot go on says why, after the program's name, and
- * exits with 1: bench.sh then reports the measure as failed. */
+ * exits with 1: bench.sh stops there and names the step that failed. */
 G_NORETURN void catd_bench_die         (const char   *format,
                                         ...) G_GNUC_PRINTF (1, 2);
 G_NORETURN void catd_bench_die_error   (const char   *what,
