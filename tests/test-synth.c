@@ -309,7 +309,8 @@ test_tiff_encode (void)
         tif = TIFFOpen (path, "r");
         g_assert_nonnull (tif);
         g_assert_true (TIFFGetField (tif, TIFFTAG_ROWSPERSTRIP, &strips_height));
-        g_assert_cmpuint (TIFFNumberOfStrips (tif), ==, (height + strips_height - 1) / strips_height);
+        g_assert_cmpuint (TIFFNumberOfStrips (tif), ==,
+                          (height + strips_height - 1) / strips_height);
         for (guint y = 0; y < height; y++)
           {
             g_assert_cmpint (TIFFReadScanline (tif, row, y, 0), ==, 1);

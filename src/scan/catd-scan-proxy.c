@@ -437,8 +437,9 @@ proxy_acquire (CatdScanBackend       *backend,
   if (cancel_fd >= 0)
     g_cancellable_release_fd (cancellable);
   /* An empty feeder is told by sane_start (), before any reader runs. */
-  self->page_cut = page == NULL && (error == NULL || !g_error_matches (*error, CATD_SCAN_ERROR,
-                                                                      CATD_SCAN_ERROR_FEEDER_EMPTY));
+  self->page_cut = page == NULL &&
+                   (error == NULL ||
+                    !g_error_matches (*error, CATD_SCAN_ERROR, CATD_SCAN_ERROR_FEEDER_EMPTY));
   return page;
 }
 
