@@ -92,6 +92,13 @@ def wait_for(cond, timeout=15.0, step=0.1):
         time.sleep(step)
 
 
+def called(node, name):
+    """Whether node is called name. GTK 4.8 names a button or a field by its
+    accessible label followed by its label's text ("Entrar Entrar",
+    "Boletas sobrantes Boletas sobrantes"): the start is what counts."""
+    return node.name == name or node.name.startswith(name + " ")
+
+
 class Station:
     """One catd-station process and its accessible application."""
 
@@ -124,11 +131,15 @@ class Station:
         return self.find(lambda n: n.name == name and (role is None or n.roleName == role),
                          timeout)
 
+    def focused(self, name, timeout=15.0):
+        """The text field called name, once it has the keyboard focus: keys
+        sent before that go to whatever had it."""
+        return self.find(lambda n: n.roleName == "text" and called(n, name) and n.focused,
+                         timeout)
+
     def button(self, name, timeout=15.0):
-        # GTK 4.8 names a button by its accessible label followed by its
-        # label's text ("Entrar Entrar"): the start is what counts.
         return self.find(lambda n: n.roleName in ("push button", "toggle button")
-                         and (n.name == name or n.name.startswith(name + " ")), timeout)
+                         and called(n, name), timeout)
 
     def click(self, name, timeout=15.0):
         node = self.button(name, timeout)

@@ -76,6 +76,9 @@ try:
         "SELECT cf.label FROM contest_field cf JOIN catalog_acta ca ON ca.contest = cf.contest "
         "WHERE ca.clave_acta = ? ORDER BY cf.position", clave)]
     n_fields = 5 + len(fields)   # the five informative fields come with every contest
+    # The form's first field, the one captura2 misreads below: the keys are
+    # typed once it has the focus (a form still loading would lose them).
+    FIRST_FIELD = "Boletas sobrantes"
 
     # -- Acopio -----------------------------------------------------------------
     sign_in("acopio1", "1111", "Acopiador Demo · Acopio")
@@ -111,7 +114,8 @@ try:
     sign_in("captura1", "3333", "Capturista Demo A · Captura")
     tap.ok(station.label("Acta %s · 1.ª captura" % clave, 20) is not None,
            "captura1 is given the acta for its first capture")
-    time.sleep(0.5)
+    tap.ok(station.focused(FIRST_FIELD, 20) is not None,
+           "captura1: the form's first field has the focus")
     key_form(first)
     tap.ok(wait_for(lambda: acta_state(clave) == "captured_1", 15),
            "captura1's capture is saved (state %r)" % acta_state(clave))
@@ -120,20 +124,22 @@ try:
     sign_in("captura2", "4444", "Capturista Demo B · Captura")
     tap.ok(station.label("Acta %s · 2.ª captura" % clave, 20) is not None,
            "captura2 is given the acta for its second capture")
-    time.sleep(0.5)
+    tap.ok(station.focused(FIRST_FIELD, 20) is not None,
+           "captura2: the form's first field has the focus")
     key_form(second)
     prompt = station.find(lambda n: n.roleName == "label" and
                           "no coincide con la primera en" in n.name, 15)
     tap.ok(prompt is not None, "captura2 is prompted to re-key")
     if prompt is not None:
-        named = [f for f in ["Boletas sobrantes"] + fields if f in prompt.name]
-        tap.ok(named == ["Boletas sobrantes"],
+        named = [f for f in [FIRST_FIELD] + fields if f in prompt.name]
+        tap.ok(named == [FIRST_FIELD],
                "the prompt names the one field that differs, and only it: %r" % prompt.name)
         tap.ok("10" not in prompt.name and "99" not in prompt.name,
                "the prompt reveals no keyed value")
     tap.ok(acta_state(clave) == "rekey", "the acta waits for the re-key (state %r)"
            % acta_state(clave))
-    time.sleep(0.5)
+    tap.ok(station.focused(FIRST_FIELD, 20) is not None,
+           "the re-key form's one field has the focus")
     type_text("10")
     combo("<Control>Return")
     tap.ok(station.label("Acta %s verificada." % clave, 15) is not None,
