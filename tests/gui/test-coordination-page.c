@@ -943,8 +943,8 @@ test_sync_service (Fixture       *f,
   }
 
   /* Back at the same address, with the upload deep in its backoff: it
-   * waits, until "sync now" sends it at once. */
-  central_start (&c, f->dir, listen);
+   * waits, until "sync now" sends it at once. The backoff is set while the
+   * site is still away: a retry due while it starts up would find it. */
   {
     g_autoptr(GError) error = NULL;
     gint64 id = catd_test_query_int (f->station, "SELECT id FROM outbox WHERE state = "
@@ -955,6 +955,7 @@ test_sync_service (Fixture       *f,
                                "a long backoff", &error);
     g_assert_no_error (error);
   }
+  central_start (&c, f->dir, listen);
   catd_gui_test_spin (3000);
   g_assert_false (all_sent (f));
   catd_sync_service_sync_now (sync);
